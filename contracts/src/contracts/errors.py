@@ -1,0 +1,129 @@
+"""Recto's error hierarchy, drawn once so every service names failures the same way.
+
+RectoError
+ ├── ContractError                  a message does not fit its contract
+ │    ├── UnknownEventType
+ │    ├── UnsupportedSchemaVersion
+ │    └── InvalidEventData
+ ├── StoreError
+ │    ├── WrongExpectedVersion
+ │    └── TooManyEventsInTransaction
+ ├── FetchError                     fetching from the outside world failed
+ │    ├── FetchRefused              refused before any byte was fetched (SSRF guard, scheme)
+ │    ├── FetchTooLarge
+ │    └── FetchFailed               HTTP status or transport error, after retries
+ ├── IngestError
+ │    ├── ManifestNotIIIF
+ │    └── ImageRejected             not an image, truncated, too many pixels
+ ├── AnalysisError
+ │    ├── EngineFailed
+ │    └── UnparseableResponse
+ └── ExportError
+      └── InvalidDocument           an output failed its XSD: a bug, never shipped
+"""
+
+from __future__ import annotations
+
+
+class RectoError(Exception):
+    """Base of every error Recto raises on purpose; `code` is stable and machine-readable."""
+
+    code = "recto-error"
+    retryable = False
+
+
+class ContractError(RectoError):
+    code = "contract-error"
+
+
+class UnknownEventType(ContractError):
+    code = "unknown-event-type"
+
+    def __init__(self, event_type: str) -> None:
+        super().__init__(f"unknown event type {event_type!r}")
+        self.event_type = event_type
+
+
+class UnsupportedSchemaVersion(ContractError):
+    code = "unsupported-schema-version"
+
+    def __init__(self, event_type: str, version: int, current: int) -> None:
+        super().__init__(
+            f"{event_type} schema version {version} is newer than this service knows ({current})"
+        )
+        self.event_type, self.version, self.current = event_type, version, current
+
+
+class InvalidEventData(ContractError):
+    code = "invalid-event-data"
+
+
+class StoreError(RectoError):
+    code = "store-error"
+
+
+class WrongExpectedVersion(StoreError):
+    code = "wrong-expected-version"
+    retryable = True
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int | None) -> None:
+        super().__init__(f"stream {stream_id!r} is at version {actual}, expected {expected}")
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+class TooManyEventsInTransaction(StoreError):
+    code = "too-many-events-in-transaction"
+
+
+class FetchError(RectoError):
+    code = "fetch-error"
+
+
+class FetchRefused(FetchError):
+    code = "fetch-refused"
+
+
+class FetchTooLarge(FetchError):
+    code = "fetch-too-large"
+
+
+class FetchFailed(FetchError):
+    code = "fetch-failed"
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+class IngestError(RectoError):
+    code = "ingest-error"
+
+
+class ManifestNotIIIF(IngestError):
+    code = "manifest-not-iiif"
+
+
+class ImageRejected(IngestError):
+    code = "image-rejected"
+
+
+class AnalysisError(RectoError):
+    code = "analysis-error"
+
+
+class EngineFailed(AnalysisError):
+    code = "engine-failed"
+    retryable = True
+
+
+class UnparseableResponse(AnalysisError):
+    code = "unparseable-response"
+
+
+class ExportError(RectoError):
+    code = "export-error"
+
+
+class InvalidDocument(ExportError):
+    code = "invalid-document"

@@ -1,0 +1,128 @@
+"""The page aggregate: one canvas or image, from registration to export."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.base import Event
+from contracts.plan import Plan
+from contracts.values import ArtifactRef, ImageRef
+
+
+class PageRegistered(Event):
+    type = "page.registered"
+
+    page_id: UUID
+    manuscript_id: UUID
+    corpus_id: UUID
+    job_id: UUID | None = None
+    index: int = Field(ge=0, description="position of the page in the manuscript, from 0")
+    label: str | None = None
+    canvas_id: str | None = None
+    canvas_width: int | None = Field(default=None, gt=0)
+    canvas_height: int | None = Field(default=None, gt=0)
+    image_url: str | None = None
+    image_service: str | None = Field(default=None, description="IIIF Image API service id")
+    image_service_version: int | None = None
+    upload: ArtifactRef | None = None
+
+
+class PageImageNormalized(Event):
+    type = "page.image_normalized"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    source_url: str | None = None
+    master: ImageRef = Field(description="dimensions of the full-resolution image")
+    derivative: ImageRef = Field(description="the image analysed, scaled from the master")
+    thumbnail: ImageRef
+
+
+IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]
+
+
+class PageIngestFailed(Event):
+    type = "page.ingest_failed"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    step: IngestStep
+    code: str
+    reason: str
+    retryable: bool = False
+
+
+class PageAnalysisRequested(Event):
+    type = "page.analysis_requested"
+
+    page_id: UUID
+    job_id: UUID
+    plan: Plan
+
+
+class PageAnalysisStarted(Event):
+    type = "page.analysis_started"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    engine: str
+    attempt: int = Field(ge=1)
+
+
+class PageAnalysisStageCompleted(Event):
+    type = "page.analysis_stage_completed"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    stage: str
+    engine: str
+    output: ArtifactRef
+    duration_ms: float = Field(ge=0)
+
+
+class PageAnalyzed(Event):
+    type = "page.analyzed"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    analysis: ArtifactRef
+    engine: str
+    engine_version: str | None = None
+    mean_confidence: float | None = Field(default=None, ge=0, le=1)
+    scores: dict[str, float] = Field(default_factory=dict)
+    duration_ms: float = Field(ge=0)
+    attempts: list[str] = Field(default_factory=list, description="engines tried, in order")
+
+
+class PageAnalysisFailed(Event):
+    type = "page.analysis_failed"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    code: str
+    reason: str
+    attempt: int = Field(ge=1)
+    final: bool
+    raw_response: ArtifactRef | None = None
+
+
+class PageExported(Event):
+    type = "page.exported"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    analysis: ArtifactRef
+    formats: dict[str, ArtifactRef]
+
+
+class PageExportFailed(Event):
+    type = "page.export_failed"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    format: str
+    code: str
+    reason: str
