@@ -1,0 +1,6 @@
+"""Real PostgreSQL and NATS servers started from their wheels, for the demo and the tests."""
+
+from infra.embedded.nats import EmbeddedNats
+from infra.embedded.postgres import EmbeddedPostgres
+
+__all__ = ["EmbeddedNats", "EmbeddedPostgres"]
