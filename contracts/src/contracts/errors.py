@@ -14,6 +14,8 @@ RectoError
  │    └── FetchFailed               HTTP status or transport error, after retries
  ├── IngestError
  │    ├── ManifestNotIIIF
+ │    ├── ManifestWithoutImages     a valid manifest with no image canvas to import
+ │    ├── ImageServiceInvalid       an Image API info.json that cannot be used
  │    └── ImageRejected             not an image, truncated, too many pixels
  ├── AnalysisError
  │    ├── EngineFailed
@@ -104,6 +106,14 @@ class ManifestNotIIIF(IngestError):
     code = "manifest-not-iiif"
 
 
+class ManifestWithoutImages(IngestError):
+    code = "manifest-without-images"
+
+
+class ImageServiceInvalid(IngestError):
+    code = "image-service-invalid"
+
+
 class ImageRejected(IngestError):
     code = "image-rejected"
 
@@ -118,7 +128,13 @@ class EngineFailed(AnalysisError):
 
 
 class UnparseableResponse(AnalysisError):
+    """`raw_response` is the `ArtifactRef` of the unparsed answer, stored for diagnosis."""
+
     code = "unparseable-response"
+
+    def __init__(self, message: str, *, raw_response: object | None = None) -> None:
+        super().__init__(message)
+        self.raw_response = raw_response
 
 
 class ExportError(RectoError):

@@ -88,6 +88,9 @@ class ManuscriptImported(Event):
     structure: list[Range] = Field(default_factory=list)
     skipped: list[SkippedCanvas] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    members: list[str] = Field(
+        default_factory=list, description="for a collection: member manifest/collection URLs"
+    )
 
 
 class ManuscriptImportFailed(Event):

@@ -39,6 +39,11 @@ class PageImageNormalized(Event):
     master: ImageRef = Field(description="dimensions of the full-resolution image")
     derivative: ImageRef = Field(description="the image analysed, scaled from the master")
     thumbnail: ImageRef
+    fetched: ImageRef | None = Field(
+        default=None,
+        description="the bytes fetched with their own size, when an image service served "
+        "a reduced size (`master` then points to them with the full-resolution size)",
+    )
 
 
 IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]

@@ -1,0 +1,126 @@
+"""Turning fetched image bytes into the derivative the analyzer reads and a thumbnail.
+
+Blocking and CPU-heavy: callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from contracts.errors import ImageRejected
+from ingest.domain.image_sniffing import describe_non_image, sniff_image_type
+
+ROTATING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    source_media_type: str
+    width: int  # the source's own size, after EXIF orientation
+    height: int
+    derivative: EncodedImage
+    thumbnail: EncodedImage
+
+
+def normalise_image(
+    data: bytes, *, long_side: int = 2400, thumbnail_size: int = 256, max_pixels: int = 150_000_000
+) -> NormalisedImage:
+    media_type = sniff_image_type(data[:32])
+    if media_type is None:
+        raise ImageRejected(f"not an image: the body is {describe_non_image(data[:64])}")
+    image = _open(data, max_pixels)
+    orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    width, height = image.size
+    if orientation in ROTATING_ORIENTATIONS:
+        width, height = height, width
+    scale = min(1.0, long_side / max(width, height))
+    if image.format == "JPEG" and scale < 1.0:
+        # DCT scaling decodes straight to a smaller size: 2-4x faster than a full decode.
+        image.draft(_draft_mode(image.mode), _at_least(image.size, scale))
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageRejected(f"truncated or corrupt {media_type} data: {error}") from None
+    image = _analysable(ImageOps.exif_transpose(image))
+    derivative = image
+    if max(image.size) > long_side:
+        derivative = image.copy()
+        derivative.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
+    thumbnail = derivative.copy()
+    thumbnail.thumbnail((thumbnail_size, thumbnail_size), Image.Resampling.LANCZOS)
+    return NormalisedImage(
+        media_type, width, height, _encode(derivative, 90), _encode(thumbnail, 80)
+    )
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:
+        raise ImageRejected(f"too many pixels (decompression bomb guard): {error}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise ImageRejected(f"undecodable image: {error}") from None
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"too many pixels: {width}×{height} = {width * height:,} over the {max_pixels:,} limit"
+        )
+    return image
+
+
+def _draft_mode(mode: str) -> str | None:
+    return mode if mode in ("L", "RGB") else None
+
+
+def _at_least(size: tuple[int, int], scale: float) -> tuple[int, int]:
+    return (math.ceil(size[0] * scale), math.ceil(size[1] * scale))
+
+
+def _analysable(image: Image.Image) -> Image.Image:
+    """RGB or L: what OCR engines read. Alpha is flattened on white, 16-bit scaled to 8."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return _to_eight_bits(image)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("LA", "La", "PA"):
+        image = image.convert("LA")
+        background = Image.new("L", image.size, 255)
+        background.paste(image.getchannel("L"), mask=image.getchannel("A"))
+        return background
+    if image.mode in ("RGBA", "RGBa"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image.convert("RGB"), mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV
+
+
+def _to_eight_bits(image: Image.Image) -> Image.Image:
+    wide = image.convert("F") if image.mode != "F" else image
+    if image.mode.startswith("I;16"):
+        return wide.point(lambda value: value * (255.0 / 65535.0)).convert("L")
+    low, high = (float(v) for v in wide.getextrema())  # type: ignore[arg-type]
+    span = high - low or 1.0
+    return wide.point(lambda value: (value - low) * 255.0 / span).convert("L")
+
+
+def _encode(image: Image.Image, quality: int) -> EncodedImage:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=False)
+    return EncodedImage(buffer.getvalue(), "image/jpeg", image.width, image.height)

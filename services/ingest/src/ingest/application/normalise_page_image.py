@@ -1,0 +1,150 @@
+"""Handle `page.registered`: fetch the page image, normalise it, store master and derivatives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+
+from contracts import (
+    Event,
+    ImageRef,
+    PageImageNormalized,
+    PageIngestFailed,
+    PageRegistered,
+    page_stream,
+)
+from contracts.errors import FetchError, IngestError, RectoError
+from contracts.page import IngestStep
+from infra.artifacts import ArtifactStore
+from ingest.adapters.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
+from ingest.application.ports import IngestPorts
+from ingest.domain.image_request import choose_request
+
+Emitted = list[tuple[str, Event]]
+
+
+class StepFailed(Exception):
+    """An expected failure of one ingest step; `context` tells what was tried before."""
+
+    def __init__(self, step: IngestStep, error: RectoError, context: str = "") -> None:
+        super().__init__(f"{context}{error}")
+        self.step, self.error = step, error
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    body: bytes
+    url: str | None
+    master_size: tuple[int, int] | None = None  # known from info.json when fetched reduced
+
+
+async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
+    try:
+        source = await _source_image(event, ports)
+        normalised = await _normalise(source, ports)
+        return [(page_stream(event.page_id), await _store(event, source, normalised, ports))]
+    except StepFailed as failure:
+        return [(page_stream(event.page_id), _failed(event, failure))]
+
+
+async def _source_image(event: PageRegistered, ports: IngestPorts) -> SourceImage:
+    if event.upload is not None:
+        try:
+            return SourceImage(
+                await anyio.to_thread.run_sync(ports.artifacts.get, event.upload), None
+            )
+        except RectoError as error:
+            raise StepFailed("fetch", error) from None
+    service_failure: StepFailed | None = None
+    if event.image_service:
+        try:
+            return await _from_service(event.image_service, event.image_service_version, ports)
+        except StepFailed as failure:
+            service_failure = failure  # the static image may still be there
+    if event.image_url:
+        try:
+            fetched = await ports.fetcher.get(event.image_url)
+        except FetchError as error:
+            context = f"image service: {service_failure}; static image: " if service_failure else ""
+            raise StepFailed("fetch", error, context) from None
+        return SourceImage(fetched.body, fetched.url)
+    if service_failure is not None:
+        raise service_failure
+    raise StepFailed("register", IngestError("the page has no image URL, service or upload"))
+
+
+async def _from_service(service_id: str, version: int | None, ports: IngestPorts) -> SourceImage:
+    try:
+        info = await ports.image_info.info(service_id, version or 2)
+    except (FetchError, IngestError) as error:
+        raise StepFailed("info", error) from None
+    request = choose_request(info, ports.settings.derivative_long_side)
+    try:
+        fetched = await ports.fetcher.get(request.url)
+    except FetchError as error:
+        raise StepFailed("fetch", error) from None
+    return SourceImage(fetched.body, fetched.url, (info.width, info.height))
+
+
+async def _normalise(source: SourceImage, ports: IngestPorts) -> NormalisedImage:
+    settings = ports.settings
+
+    def work() -> NormalisedImage:
+        return normalise_image(
+            source.body,
+            long_side=settings.derivative_long_side,
+            thumbnail_size=settings.thumbnail_size,
+            max_pixels=settings.max_pixels,
+        )
+
+    try:
+        return await anyio.to_thread.run_sync(work)
+    except IngestError as error:
+        raise StepFailed("decode", error) from None
+
+
+async def _store(
+    event: PageRegistered, source: SourceImage, image: NormalisedImage, ports: IngestPorts
+) -> PageImageNormalized:
+    store = ports.artifacts
+
+    def work() -> PageImageNormalized:
+        master_ref = store.put(source.body, image.source_media_type)
+        own = ImageRef(**master_ref.model_dump(), width=image.width, height=image.height)
+        master = own
+        fetched = None
+        if source.master_size and source.master_size != (image.width, image.height):
+            width, height = source.master_size
+            master = ImageRef(**master_ref.model_dump(), width=width, height=height)
+            fetched = own
+        return PageImageNormalized(
+            page_id=event.page_id,
+            job_id=event.job_id,
+            source_url=source.url,
+            master=master,
+            derivative=_put_encoded(store, image.derivative),
+            thumbnail=_put_encoded(store, image.thumbnail),
+            fetched=fetched,
+        )
+
+    try:
+        return await anyio.to_thread.run_sync(work)
+    except OSError as error:
+        raise StepFailed("store", IngestError(f"cannot store artifacts: {error}")) from None
+
+
+def _put_encoded(store: ArtifactStore, encoded: EncodedImage) -> ImageRef:
+    ref = store.put(encoded.data, encoded.media_type)
+    return ImageRef(**ref.model_dump(), width=encoded.width, height=encoded.height)
+
+
+def _failed(event: PageRegistered, failure: StepFailed) -> PageIngestFailed:
+    return PageIngestFailed(
+        page_id=event.page_id,
+        job_id=event.job_id,
+        step=failure.step,
+        code=failure.error.code,
+        reason=str(failure),
+        retryable=failure.error.retryable,
+    )

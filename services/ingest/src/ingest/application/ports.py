@@ -1,0 +1,40 @@
+"""What the ingest handlers need from the outside world, and their settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from infra.artifacts import ArtifactStore
+from ingest.domain.image_request import ImageInfo
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    content_type: str | None
+    body: bytes
+
+
+class Fetcher(Protocol):
+    async def get(self, url: str, *, max_bytes: int | None = None) -> Fetched: ...
+
+
+class ImageInfoSource(Protocol):
+    async def info(self, service_id: str, version: int) -> ImageInfo: ...
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    derivative_long_side: int = 2400
+    thumbnail_size: int = 256
+    max_manifest_bytes: int = 64 << 20
+    max_pixels: int = 150_000_000
+
+
+@dataclass(frozen=True)
+class IngestPorts:
+    fetcher: Fetcher
+    image_info: ImageInfoSource
+    artifacts: ArtifactStore
+    settings: IngestSettings = IngestSettings()
