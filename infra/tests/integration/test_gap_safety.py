@@ -113,5 +113,7 @@ async def test_concurrent_writers_reader_sees_every_event_once_in_order(
     assert set(seen) == written, f"{len(written - set(seen))} events were skipped"
     for stream_id, read_versions in versions.items():
         assert read_versions == list(range(1, len(read_versions) + 1)), stream_id
-    print(f"\ngap test: {len(seen)} events, {WRITERS} writers, {elapsed:.1f}s, "
-          f"{len(seen) / elapsed:.0f} events/s with commit delays")  # fmt: skip
+    print(
+        f"\ngap test: {len(seen)} events, {WRITERS} writers, {elapsed:.1f}s, "
+        f"{len(seen) / elapsed:.0f} events/s with commit delays"
+    )

@@ -11,4 +11,4 @@ pytestmark = pytest.mark.integration
 class TestPostgresEventStore(EventStoreContract):
     @pytest.fixture
     async def store(self, event_store: PostgresEventStore) -> AsyncIterator[PostgresEventStore]:
-        yield event_store
+        return event_store

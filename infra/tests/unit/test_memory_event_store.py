@@ -9,4 +9,4 @@ from infra.testing.eventstore_contract import EventStoreContract
 class TestInMemoryEventStore(EventStoreContract):
     @pytest.fixture
     async def store(self) -> AsyncIterator[InMemoryEventStore]:
-        yield InMemoryEventStore()
+        return InMemoryEventStore()

@@ -36,12 +36,16 @@ class EmbeddedNats:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         command = [
             str(nats_server_binary()),
-            "-a", "127.0.0.1",
-            "-p", str(self.port),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
             "-js",
-            "-sd", str(self.state_dir / "jetstream"),
-            "-l", str(self.log),
-        ]  # fmt: skip
+            "-sd",
+            str(self.state_dir / "jetstream"),
+            "-l",
+            str(self.log),
+        ]
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         wait_for_port("127.0.0.1", self.port, timeout=timeout, process=self._process, log=self.log)
         return self
@@ -55,6 +59,9 @@ class EmbeddedNats:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -68,17 +68,34 @@ class EmbeddedPostgres:
         self._prepare_state_dir()
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
-                "initdb", "-D", str(self.data_dir), "-U", "postgres",
-                "--auth=trust", "--encoding=UTF8", "--no-sync",
-            )  # fmt: skip
-        options = f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            )
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -c unix_socket_directories='' -c max_connections=300"
+        )
         if not self.durable:
             # Test databases are thrown away: skip the fsyncs that dominate small commits.
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log), "-o", options,
-            "-w", "-t", "60", "start",
-        )  # fmt: skip
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
@@ -89,6 +106,9 @@ class EmbeddedPostgres:
         return self.start()
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -63,12 +63,29 @@ class InMemoryEventStore:
             for event, payload, event_id in zip(append.events, stream_payloads, ids, strict=True):
                 version += 1
                 position = len(self._log) + 1
-                raw = RawEvent(position, event_id, append.stream_id, version, event.type,
-                               event.schema_version, payload, metadata.model_dump_json(), now)  # fmt: skip
+                raw = RawEvent(
+                    position,
+                    event_id,
+                    append.stream_id,
+                    version,
+                    event.type,
+                    event.schema_version,
+                    payload,
+                    metadata.model_dump_json(),
+                    now,
+                )
                 self._log.append(raw)
-                out.append(recorded(position=position, event_id=event_id,
-                                    stream_id=append.stream_id, stream_version=version,
-                                    event=event, metadata=metadata, recorded_at=now))  # fmt: skip
+                out.append(
+                    recorded(
+                        position=position,
+                        event_id=event_id,
+                        stream_id=append.stream_id,
+                        stream_version=version,
+                        event=event,
+                        metadata=metadata,
+                        recorded_at=now,
+                    )
+                )
             self._versions[append.stream_id] = version
         if idempotency:
             self._processed.add((idempotency.consumer, idempotency.event_id))
@@ -94,7 +111,10 @@ class InMemoryEventStore:
     async def read_all(
         self, *, after: int = 0, limit: int = 1000, types: Sequence[str] = ()
     ) -> list[RecordedEvent]:
-        return [decode_raw(raw) for raw in await self.read_all_raw(after=after, limit=limit, types=types)]
+        return [
+            decode_raw(raw)
+            for raw in await self.read_all_raw(after=after, limit=limit, types=types)
+        ]
 
     async def is_processed(self, consumer: str, event_id: UUID) -> bool:
         return (consumer, event_id) in self._processed

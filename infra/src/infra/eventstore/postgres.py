@@ -35,7 +35,8 @@ WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
 _INSERT = f"""
 INSERT INTO events
     (position, event_id, stream_id, stream_version, type, schema_version, data, metadata)
-SELECT (pg_current_xact_id()::text::bigint << {ORDINAL_BITS}) | o, e, s, v, t, sv, d::jsonb, $8::jsonb
+SELECT (pg_current_xact_id()::text::bigint << {ORDINAL_BITS}) | o,
+       e, s, v, t, sv, d::jsonb, $8::jsonb
 FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[])
     AS u(o, e, s, v, t, sv, d)
 RETURNING position, recorded_at
@@ -144,8 +145,15 @@ class PostgresEventStore:
                     append.events, stream_payloads, new_event_ids(len(stream_payloads)), strict=True
                 ):
                     actual += 1
-                    row = (len(placed), event_id, append.stream_id, actual, event.type,
-                           event.schema_version, payload)  # fmt: skip
+                    row = (
+                        len(placed),
+                        event_id,
+                        append.stream_id,
+                        actual,
+                        event.type,
+                        event.schema_version,
+                        payload,
+                    )
                     for column, value in zip(columns, row, strict=True):
                         column.append(value)
                     placed.append((event_id, append.stream_id, actual, event))
@@ -163,9 +171,15 @@ class PostgresEventStore:
             ):
                 raise _AlreadyProcessed
         return [
-            recorded(position=row[0], event_id=event_id, stream_id=stream_id,
-                     stream_version=version, event=event, metadata=metadata,
-                     recorded_at=row[1])  # fmt: skip
+            recorded(
+                position=row[0],
+                event_id=event_id,
+                stream_id=stream_id,
+                stream_version=version,
+                event=event,
+                metadata=metadata,
+                recorded_at=row[1],
+            )
             for row, (event_id, stream_id, version, event) in zip(rows, placed, strict=True)
         ]
 
@@ -180,13 +194,24 @@ class PostgresEventStore:
         return int(current[0][1]) if current else 0
 
     async def read_all_raw(
-        self, *, after: int = 0, limit: int = 1000, types: Sequence[str] = ()
+        self,
+        *,
+        after: int = 0,
+        limit: int = 1000,
+        types: Sequence[str] = (),
+        connection: asyncpg.Connection | None = None,
     ) -> list[RawEvent]:
-        async with self.pool.acquire() as connection:
-            if types:
-                rows = await connection.fetch(_READ_ALL_TYPES, after, limit, list(types))
-            else:
-                rows = await connection.fetch(_READ_ALL, after, limit)
+        """Events after `after` that no open transaction can still precede; `connection` lets
+        a caller read inside its own transaction (projections)."""
+        if connection is None:
+            async with self.pool.acquire() as acquired:
+                return await self.read_all_raw(
+                    after=after, limit=limit, types=types, connection=acquired
+                )
+        if types:
+            rows = await connection.fetch(_READ_ALL_TYPES, after, limit, list(types))
+        else:
+            rows = await connection.fetch(_READ_ALL, after, limit)
         return [RawEvent(*row) for row in rows]
 
     async def read_all(

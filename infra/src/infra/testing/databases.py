@@ -62,7 +62,9 @@ def create_template(admin_url: str) -> str:
 
 def clone_database(admin_url: str, template: str) -> str:
     name = f"recto_test_{uuid4().hex[:12]}"
-    run_in_fresh_loop(lambda: _execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    run_in_fresh_loop(
+        lambda: _execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    )
     return name
 
 

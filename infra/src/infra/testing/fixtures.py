@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -69,10 +70,8 @@ async def nats_prefix(nats_url: str) -> AsyncIterator[str]:
     client = await nats.connect(nats_url)
     try:
         for stream in (events_stream(prefix), dead_letter_stream(prefix)):
-            try:
+            with contextlib.suppress(NotFoundError):
                 await client.jetstream().delete_stream(stream)
-            except NotFoundError:
-                pass
     finally:
         await client.close()
 

@@ -1,0 +1,59 @@
+"""Running relays and consumer runtimes inside a test, on real NATS and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+import nats
+from faststream.nats import NatsBroker
+
+from infra.eventstore import PostgresEventStore
+from infra.messaging.consumer import ConsumerRuntime, Subscription
+from infra.messaging.relay import Relay
+
+
+@contextlib.asynccontextmanager
+async def running_relay(
+    store: PostgresEventStore, nats_url: str, prefix: str
+) -> AsyncIterator[Relay]:
+    client = await nats.connect(nats_url)
+    stop = asyncio.Event()
+    relay = Relay(store, client.jetstream(), prefix)
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        yield relay
+    finally:
+        stop.set()
+        await task
+        await client.close()
+
+
+@contextlib.asynccontextmanager
+async def running_consumers(
+    store: PostgresEventStore, nats_url: str, prefix: str, subscriptions: Sequence[Subscription]
+) -> AsyncIterator[ConsumerRuntime]:
+    """One replica: a broker of its own with every subscription bound to its durable consumer."""
+    broker = NatsBroker(nats_url, log_level=logging.DEBUG)
+    runtime = ConsumerRuntime(broker, store, prefix)
+    for subscription in subscriptions:
+        runtime.subscribe(subscription)
+    await broker.connect()
+    await runtime.provision()
+    await broker.start()
+    try:
+        yield runtime
+    finally:
+        await broker.stop()
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, every: float = 0.05
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(every)
