@@ -24,9 +24,7 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
     return register
 
 
-def upcast(
-    event_type: str, version: int, current: int, data: dict[str, Any]
-) -> dict[str, Any]:
+def upcast(event_type: str, version: int, current: int, data: dict[str, Any]) -> dict[str, Any]:
     if version > current:
         raise UnsupportedSchemaVersion(event_type, version, current)
     while version < current:

@@ -1,0 +1,27 @@
+import json
+
+from contracts import CorpusCreated
+from contracts.schemas import SCHEMA_DIR, changed_without_bump, render, schema_path
+
+
+def test_every_contract_matches_the_schema_of_its_version() -> None:
+    assert changed_without_bump() == []
+
+
+def test_a_changed_model_is_caught(tmp_path, monkeypatch) -> None:
+    # Simulate an edit of corpus.created v2 by storing a schema that differs from the model.
+    stored = json.loads(schema_path("corpus.created", 2).read_text())
+    stored["properties"].pop("profile")
+    monkeypatch.setattr("contracts.schemas.SCHEMA_DIR", tmp_path)
+    for path in SCHEMA_DIR.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text())
+    (tmp_path / "corpus.created.v2.json").write_text(json.dumps(stored))
+    assert changed_without_bump() == [
+        "corpus.created v2: model changed without a schema_version bump"
+    ]
+
+
+def test_old_versions_stay_published() -> None:
+    v1 = json.loads(schema_path("corpus.created", 1).read_text())
+    assert "profile" not in v1["properties"]
+    assert render(CorpusCreated) == schema_path("corpus.created", 2).read_text()
