@@ -47,7 +47,7 @@ def test_newer_version_than_known_is_refused() -> None:
 def test_unknown_type_and_bad_data_are_refused() -> None:
     with pytest.raises(UnknownEventType):
         decode_event("corpus.renamed", 1, {})
-    with pytest.raises(InvalidEventData, match="corpus.created"):
+    with pytest.raises(InvalidEventData, match=r"corpus\.created"):
         decode_event("corpus.created", 2, {"slug": "x"})
     with pytest.raises(InvalidEventData, match="not an event envelope"):
         recorded_from_wire({"data": {}})
