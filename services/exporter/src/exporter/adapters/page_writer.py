@@ -1,0 +1,174 @@
+"""PAGE XML 2019-07-15 from a `PageAnalysis`: regions, lines, words, reading order, metadata."""
+
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from contracts import Line, PageAnalysis, Region, RegionType, Word
+from exporter.adapters.xml_common import XSI, number, serialise
+from exporter.domain.document import RenderedDocument
+from exporter.domain.formats import PageFormat
+from exporter.domain.geometry import outline, points_text
+from exporter.domain.xmltext import IdAllocator, TextCleaner, xml_language
+
+PAGE_2019 = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
+SCHEMA_LOCATION = f"{PAGE_2019} {PAGE_2019}/pagecontent.xsd"
+
+TEXT_REGION_TYPES = {
+    RegionType.TEXT: "paragraph",
+    RegionType.HEADING: "heading",
+    RegionType.MARGINALIA: "marginalia",
+    RegionType.CAPTION: "caption",
+    RegionType.PAGE_NUMBER: "page-number",
+}
+
+
+def write_page(analysis: PageAnalysis, *, image_name: str | None = None) -> RenderedDocument:
+    writer = _PageWriter(analysis, TextCleaner(), IdAllocator())
+    root = writer.build(image_name or analysis.image.uri or "image")
+    return RenderedDocument(serialise(root), PageFormat.PAGE.media_type, writer.clean.dropped)
+
+
+def _e(parent: etree._Element, tag: str, /, **attributes: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{PAGE_2019}}}{tag}", attributes)
+
+
+def _custom(region_type: RegionType | None, language: str | None) -> str | None:
+    """PAGE's `custom` attribute carries what its enumerations cannot (CSS-like syntax)."""
+    parts = []
+    if region_type is not None:
+        parts.append(f"structure {{type:{region_type.value};}}")
+    if language:
+        parts.append(f"language {{code:{language};}}")
+    return " ".join(parts) or None
+
+
+class _PageWriter:
+    def __init__(self, analysis: PageAnalysis, clean: TextCleaner, ids: IdAllocator) -> None:
+        self.analysis, self.clean, self.ids = analysis, clean, ids
+        self.region_ids = {region.id: self.ids(region.id) for region in analysis.regions}
+
+    def build(self, image_name: str) -> etree._Element:
+        analysis = self.analysis
+        root = etree.Element(f"{{{PAGE_2019}}}PcGts", nsmap={None: PAGE_2019, "xsi": XSI})
+        root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+        self._metadata(root)
+        page = _e(
+            root,
+            "Page",
+            imageFilename=self.clean(image_name) or "image",
+            imageWidth=str(analysis.image.width),
+            imageHeight=str(analysis.image.height),
+        )
+        top_level, children = _nesting(analysis)
+        if top_level:
+            group = _e(_e(page, "ReadingOrder"), "OrderedGroup", id=self.ids("reading_order"))
+            for index, region in enumerate(top_level):
+                _e(
+                    group,
+                    "RegionRefIndexed",
+                    index=str(index),
+                    regionRef=self.region_ids[region.id],
+                )
+        for region in top_level:
+            self._region(page, region, children)
+        return root
+
+    def _metadata(self, root: etree._Element) -> None:
+        engine, created = self.analysis.engine, self.analysis.created_at.isoformat()
+        metadata = _e(root, "Metadata")
+        creator = " ".join(part for part in (engine.name, engine.version) if part)
+        _e(metadata, "Creator").text = self.clean(creator)
+        _e(metadata, "Created").text = created
+        _e(metadata, "LastChange").text = created
+        item = _e(
+            metadata,
+            "MetadataItem",
+            type="processingStep",
+            name=self.clean(engine.name),
+            value=self.clean(engine.version or ""),
+            date=created,
+        )
+        settings = {"model": engine.model, "prompt_hash": engine.prompt_hash, **engine.parameters}
+        present = {key: value for key, value in sorted(settings.items()) if value is not None}
+        if present:
+            labels = _e(item, "Labels")
+            for key, value in present.items():
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                _e(labels, "Label", type=self.clean(key), value=self.clean(text))
+
+    def _region(
+        self, parent: etree._Element, region: Region, children: dict[str, list[Region]]
+    ) -> None:
+        language = xml_language(region.language)
+        attributes = {"id": self.region_ids[region.id]}
+        if region.type.is_text or region.lines:
+            name = "TextRegion"
+            attributes["type"] = TEXT_REGION_TYPES.get(region.type, "other")
+        else:
+            name = {
+                RegionType.ILLUSTRATION: "ImageRegion",
+                RegionType.TABLE: "TableRegion",
+                RegionType.OTHER: "UnknownRegion",
+            }.get(region.type, "GraphicRegion")
+            if region.type is RegionType.DECORATION:
+                attributes["type"] = "decoration"
+        custom = _custom(None if region.type in TEXT_REGION_TYPES else region.type, language)
+        if custom:
+            attributes["custom"] = custom
+        element = _e(parent, name, **attributes)
+        _e(element, "Coords", points=points_text(outline(region.polygon, region.bbox)))
+        for child in children.get(region.id, []):
+            self._region(element, child, children)
+        if name != "TextRegion":
+            return
+        for line in region.lines:
+            self._line(element, line)
+        if region.lines:
+            text = "\n".join(self.clean(line.text) for line in region.lines)
+            _e(_e(element, "TextEquiv"), "Unicode").text = text
+
+    def _line(self, region: etree._Element, line: Line) -> None:
+        element = _e(region, "TextLine", id=self.ids(line.id))
+        if custom := _custom(None, xml_language(line.language)):
+            element.set("custom", custom)
+        _e(element, "Coords", points=points_text(outline(line.polygon, line.bbox)))
+        if line.baseline and len(line.baseline) >= 2:
+            _e(element, "Baseline", points=points_text(line.baseline))
+        for word in line.words:
+            self._word(element, word)
+        self._text_equiv(element, line.text, line.confidence)
+
+    def _word(self, line: etree._Element, word: Word) -> None:
+        element = _e(line, "Word", id=self.ids(word.id))
+        _e(element, "Coords", points=points_text(outline(word.polygon, word.bbox)))
+        self._text_equiv(element, word.text, word.confidence)
+
+    def _text_equiv(self, parent: etree._Element, text: str, confidence: float | None) -> None:
+        equiv = _e(parent, "TextEquiv")
+        if confidence is not None:
+            equiv.set("conf", number(confidence))
+        _e(equiv, "Unicode").text = self.clean(text)
+
+
+def _nesting(analysis: PageAnalysis) -> tuple[list[Region], dict[str, list[Region]]]:
+    """Top-level regions in reading order, and children by parent; cycles are cut."""
+    by_id = {region.id: region for region in analysis.regions}
+
+    def nested(region: Region) -> bool:
+        seen, parent = {region.id}, region.parent_id
+        while parent is not None and parent in by_id and parent not in seen:
+            seen.add(parent)
+            parent = by_id[parent].parent_id
+        return region.parent_id in by_id and parent is None
+
+    children: dict[str, list[Region]] = {}
+    top_level = []
+    for region in analysis.ordered_regions():
+        if nested(region) and region.parent_id is not None:
+            children.setdefault(region.parent_id, []).append(region)
+        else:
+            top_level.append(region)
+    return top_level, children

@@ -1,0 +1,68 @@
+"""Render one page format and validate it: the single path every export takes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from contracts import PageAnalysis
+from contracts.errors import ExportError
+from exporter.adapters import xsd
+from exporter.adapters.alto_writer import write_alto
+from exporter.adapters.page_writer import write_page
+from exporter.domain.document import RenderedDocument
+from exporter.domain.formats import PageFormat, plain_text
+from exporter.domain.iiif_annotations import annotation_page
+from exporter.domain.urls import GatewayUrls
+from exporter.domain.xmltext import TextCleaner
+
+
+def page_format(name: str) -> PageFormat:
+    try:
+        return PageFormat(name)
+    except ValueError:
+        known = ", ".join(f.value for f in PageFormat)
+        raise ExportError(f"unknown export format {name!r} (known: {known})") from None
+
+
+def json_bytes(document: dict[str, Any]) -> bytes:
+    """Stable JSON: key order as built, UTF-8, two-space indent, trailing newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def render_page(
+    fmt: PageFormat,
+    analysis: PageAnalysis,
+    *,
+    page_id: UUID,
+    urls: GatewayUrls,
+    canvas_id: str | None = None,
+    canvas_size: tuple[int, int] | None = None,
+    image_name: str | None = None,
+    page_number: int = 1,
+) -> RenderedDocument:
+    """Blocking (lxml): call it in a worker thread from async code."""
+    if fmt is PageFormat.ALTO:
+        document = write_alto(analysis, image_name=image_name, page_number=page_number)
+        xsd.validate(xsd.Schema.ALTO, document.content)
+        return document
+    if fmt is PageFormat.PAGE:
+        document = write_page(analysis, image_name=image_name)
+        xsd.validate(xsd.Schema.PAGE, document.content)
+        return document
+    clean = TextCleaner()
+    if fmt is PageFormat.TEXT:
+        content = plain_text(clean(analysis.text()))
+    else:
+        content = json_bytes(
+            annotation_page(
+                analysis,
+                page_id=page_id,
+                canvas_id=canvas_id or urls.canvas(page_id),
+                canvas_size=canvas_size,
+                urls=urls,
+                cleaner=clean,
+            )
+        )
+    return RenderedDocument(content, fmt.media_type, clean.dropped)

@@ -1,0 +1,141 @@
+"""A IIIF Presentation 3 manifest for a manuscript, built from plain data (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts import MetadataEntry, Range
+from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
+from exporter.domain.iiif_annotations import PRESENTATION_3, page_annotations
+from exporter.domain.iiif_services import image_body, thumbnail
+from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.domain.urls import GatewayUrls
+from exporter.domain.xmltext import TextCleaner
+
+_DIRECTIONS = {"left-to-right", "right-to-left", "top-to-bottom", "bottom-to-top"}
+
+
+def iiif_manifest(
+    manuscript: Manuscript,
+    urls: GatewayUrls,
+    *,
+    embed_annotations: bool = False,
+    cleaner: TextCleaner | None = None,
+) -> dict[str, Any]:
+    """Canvases in page order; pages with no known size cannot be canvases and are left out."""
+    clean = cleaner if cleaner is not None else TextCleaner()
+    imported = manuscript.imported
+    canvases = [
+        _canvas(page, urls, embed_annotations, clean)
+        for page in manuscript.ordered_pages()
+        if page.canvas_size() is not None
+    ]
+    manifest: dict[str, Any] = {
+        "@context": PRESENTATION_3,
+        "id": urls.manifest(imported.manuscript_id),
+        "type": "Manifest",
+        "label": _language_map(clean(imported.label or str(imported.manuscript_id))),
+    }
+    if imported.metadata:
+        manifest["metadata"] = [_entry(entry, clean) for entry in imported.metadata]
+    if imported.required_statement is not None:
+        manifest["requiredStatement"] = _entry(imported.required_statement, clean)
+    if imported.rights and imported.rights.startswith(("http://", "https://")):
+        manifest["rights"] = imported.rights
+    if imported.viewing_direction in _DIRECTIONS:
+        manifest["viewingDirection"] = imported.viewing_direction
+    manifest["seeAlso"] = [
+        {
+            "id": urls.mets(imported.manuscript_id),
+            "type": "Dataset",
+            "format": METS_MEDIA_TYPE,
+            "profile": "http://www.loc.gov/METS/",
+        }
+    ]
+    manifest["items"] = canvases
+    known = {canvas["id"] for canvas in canvases}
+    ranges = [r for r in (_range(item, known, clean) for item in imported.structure) if r]
+    if ranges:
+        manifest["structures"] = ranges
+    return manifest
+
+
+def _language_map(text: str) -> dict[str, list[str]]:
+    return {"none": [text]}
+
+
+def _entry(entry: MetadataEntry, clean: TextCleaner) -> dict[str, Any]:
+    return {"label": _language_map(clean(entry.label)), "value": _language_map(clean(entry.value))}
+
+
+def _canvas(
+    page: ManuscriptPage, urls: GatewayUrls, embed: bool, clean: TextCleaner
+) -> dict[str, Any]:
+    width, height = page.canvas_size() or (1, 1)
+    canvas_id, page_id = page.canvas_id(urls), page.registered.page_id
+    canvas: dict[str, Any] = {
+        "id": canvas_id,
+        "type": "Canvas",
+        "label": _language_map(clean(page.label)),
+        "width": width,
+        "height": height,
+    }
+    if (thumb := thumbnail(page)) is not None:
+        canvas["thumbnail"] = [thumb]
+    if (body := image_body(page)) is not None:
+        painting = f"{urls.canvas(page_id)}/painting"
+        canvas["items"] = [
+            {
+                "id": painting,
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{painting}/image",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "body": body,
+                        "target": canvas_id,
+                    }
+                ],
+            }
+        ]
+    if page.analysis is not None:
+        if embed:
+            embedded = page_annotations(page, urls, clean)
+            embedded.pop("@context")
+            canvas["annotations"] = [embedded]
+        else:
+            annotations_url = urls.page(page_id, PageFormat.ANNOTATIONS)
+            canvas["annotations"] = [{"id": annotations_url, "type": "AnnotationPage"}]
+        canvas["seeAlso"] = [
+            _see_also(
+                urls.page(page_id, PageFormat.ALTO),
+                PageFormat.ALTO,
+                "http://www.loc.gov/standards/alto/v4/alto-4-4.xsd",
+            ),
+            _see_also(
+                urls.page(page_id, PageFormat.PAGE),
+                PageFormat.PAGE,
+                "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15",
+            ),
+        ]
+    return canvas
+
+
+def _see_also(url: str, fmt: PageFormat, profile: str) -> dict[str, Any]:
+    return {"id": url, "type": "Dataset", "format": fmt.media_type, "profile": profile}
+
+
+def _range(item: Range, known: set[str], clean: TextCleaner) -> dict[str, Any] | None:
+    """A Range keeps only canvases that made it into the manifest; empty ranges go."""
+    members: list[dict[str, Any]] = [
+        {"id": canvas, "type": "Canvas"} for canvas in item.canvases if canvas in known
+    ]
+    members += [r for r in (_range(child, known, clean) for child in item.ranges) if r]
+    if not members:
+        return None
+    result: dict[str, Any] = {"id": item.id, "type": "Range"}
+    if item.label:
+        result["label"] = _language_map(clean(item.label))
+    result["items"] = members
+    return result
