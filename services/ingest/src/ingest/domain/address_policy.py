@@ -83,7 +83,7 @@ def _as_address(host: str) -> IpAddress | None:
 
 
 def _kind(address: IpAddress) -> str:
-    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "unspecified", "link_local", "multicast", "private", "reserved"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")
     return "non-global"

@@ -194,8 +194,8 @@ class CollectionModel(MemberModel):
 
 def _flatten(collection: MemberModel) -> tuple[list[CollectionMember], list[Range]]:
     """Members to import (manifests, and sub-collections given only by reference)."""
-    members: list[CollectionMember] = Field(default_factory=list)
-    structure: list[Range] = Field(default_factory=list)
+    members: list[CollectionMember] = []
+    structure: list[Range] = []
     for item in [*collection.manifests, *collection.collections, *collection.members]:
         if not item.id:
             continue

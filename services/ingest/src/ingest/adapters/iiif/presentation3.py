@@ -201,8 +201,8 @@ class CollectionModel(MemberModel):
 
 
 def _flatten(collection: MemberModel) -> tuple[list[CollectionMember], list[Range]]:
-    members: list[CollectionMember] = Field(default_factory=list)
-    structure: list[Range] = Field(default_factory=list)
+    members: list[CollectionMember] = []
+    structure: list[Range] = []
     for item in collection.items:
         if not item.id:
             continue

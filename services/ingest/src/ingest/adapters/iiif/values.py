@@ -30,12 +30,19 @@ def language_text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, list):
+        tagged = [item for item in value if isinstance(item, dict) and "@language" in item]
+        if tagged and len(tagged) == len(value):  # v2 language alternatives: choose one
+            by_language: dict[str, list[Any]] = {}
+            for item in tagged:
+                by_language.setdefault(str(item["@language"]), []).append(item.get("@value"))
+            return language_text(by_language)
         texts = [text for text in (language_text(item) for item in value) if text]
         return "; ".join(texts) if texts else None
     if isinstance(value, dict):
         if "@value" in value:
             return language_text(value["@value"])
-        for language in (*PREFERRED_LANGUAGES, *value):
+        english = [key for key in value if str(key).lower().startswith("en-")]
+        for language in ("en", *english, *PREFERRED_LANGUAGES, *value):
             if language in value and (text := language_text(value[language])):
                 return text
     return None

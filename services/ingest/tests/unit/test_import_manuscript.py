@@ -1,0 +1,157 @@
+"""`import_manuscript` over real corpus manifests, served by the in-memory fetcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from contracts import (
+    ArtifactRef,
+    ManuscriptImported,
+    ManuscriptImportFailed,
+    ManuscriptImportRequested,
+    PageRegistered,
+    manuscript_stream,
+    page_stream,
+)
+from infra.artifacts import InMemoryArtifactStore
+from ingest.adapters.image_service import CachedImageInfo
+from ingest.adapters.memory_fetcher import InMemoryFetcher
+from ingest.application.import_manuscript import import_manuscript
+from ingest.application.ports import IngestPorts
+
+MANIFEST_URL = "https://iiif.example.org/manifest.json"
+
+
+def request(
+    source: dict[str, object], manuscript_id: UUID | None = None
+) -> ManuscriptImportRequested:
+    return ManuscriptImportRequested.model_validate(
+        {
+            "manuscript_id": manuscript_id or uuid4(),
+            "corpus_id": uuid4(),
+            "job_id": uuid4(),
+            "source": source,
+        }
+    )
+
+
+def ports_serving(body: bytes | int) -> IngestPorts:
+    fetcher = InMemoryFetcher({MANIFEST_URL: body})
+    return IngestPorts(fetcher, CachedImageInfo(fetcher), InMemoryArtifactStore())
+
+
+async def test_manifest_registers_every_image_canvas(corpora: Path) -> None:
+    body = (corpora / "iiif/v2/mirador-emptyCanvas.json").read_bytes()
+    event = request({"kind": "iiif", "url": MANIFEST_URL})
+    emitted = await import_manuscript(event, ports_serving(body))
+
+    stream, imported = emitted[0]
+    assert stream == manuscript_stream(event.manuscript_id)
+    assert isinstance(imported, ManuscriptImported)
+    assert imported.page_count == 238
+    assert len(imported.skipped) == 84
+    assert {s.reason for s in imported.skipped} == {"no image"}
+    assert imported.structure  # ranges kept
+    pages = [e for _, e in emitted[1:]]
+    assert all(isinstance(p, PageRegistered) for p in pages)
+    assert len(pages) == 238
+    assert [p.index for p in pages] == list(range(238))
+    assert len({p.page_id for p in pages}) == 238
+    assert all(s == page_stream(p.page_id) for (s, p) in emitted[1:])
+    assert all(p.canvas_id and p.image_service for p in pages)
+    assert {p.job_id for p in pages} == {event.job_id}
+
+
+async def test_page_ids_are_stable_and_independent_of_labels(corpora: Path) -> None:
+    body = (corpora / "iiif/v2/manifesto-wellcomeapocalypse.json").read_bytes()
+    manuscript_id = uuid4()
+    first = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}, manuscript_id), ports_serving(body)
+    )
+    again = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}, manuscript_id), ports_serving(body)
+    )
+    pages = [e for _, e in first if isinstance(e, PageRegistered)]
+    assert [p.page_id for p in pages] == [
+        e.page_id for _, e in again if isinstance(e, PageRegistered)
+    ]
+    labels = [p.label for p in pages]
+    assert len(set(labels)) < len(labels)  # " - " repeats, ids do not
+    assert len({p.page_id for p in pages}) == len(pages)
+
+
+async def test_collection_requests_an_import_per_member(corpora: Path) -> None:
+    body = (corpora / "iiif/v2/mirador-collection.json").read_bytes()
+    event = request({"kind": "iiif", "url": MANIFEST_URL})
+    emitted = await import_manuscript(event, ports_serving(body))
+
+    _, imported = emitted[0]
+    assert isinstance(imported, ManuscriptImported)
+    assert imported.page_count == 0
+    assert len(imported.members) == len(imported.structure) == 55
+    requests = [e for _, e in emitted[1:]]
+    assert all(isinstance(r, ManuscriptImportRequested) for r in requests)
+    assert len({r.manuscript_id for r in requests}) == 55
+    assert {(r.corpus_id, r.job_id) for r in requests} == {(event.corpus_id, event.job_id)}
+    assert [str(r.source.url) for r in requests] == imported.members
+    assert [s for s, _ in emitted[1:]] == [manuscript_stream(r.manuscript_id) for r in requests]
+
+
+@pytest.mark.parametrize(
+    ("file", "code", "words"),
+    [
+        ("v2/mirador-broken.json", "manifest-not-iiif", "keys: test"),
+        ("v3/cookbook-0002-mvm-audio.json", "manifest-without-images", "non-image canvas (Sound)"),
+        ("v3/mirador-with_a_provider.json", "manifest-without-images", "no canvases"),
+    ],
+)
+async def test_unusable_manifest_fails_the_import(
+    corpora: Path, file: str, code: str, words: str
+) -> None:
+    emitted = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}),
+        ports_serving((corpora / "iiif" / file).read_bytes()),
+    )
+    assert len(emitted) == 1
+    failed = emitted[0][1]
+    assert isinstance(failed, ManuscriptImportFailed)
+    assert failed.code == code
+    assert words in failed.reason
+
+
+async def test_unreachable_manifest_fails_with_the_fetch_reason() -> None:
+    emitted = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}), ports_serving(503)
+    )
+    failed = emitted[0][1]
+    assert isinstance(failed, ManuscriptImportFailed)
+    assert (failed.code, failed.reason) == ("fetch-failed", f"HTTP 503 from {MANIFEST_URL}")
+
+
+async def test_image_list_registers_one_page_per_url() -> None:
+    images = [{"url": f"https://img.example.org/{n}.jpg", "label": "NP"} for n in range(3)]
+    emitted = await import_manuscript(
+        request({"kind": "images", "images": images, "label": "Loose leaves"}), ports_serving(404)
+    )
+    imported, *pages = [e for _, e in emitted]
+    assert isinstance(imported, ManuscriptImported)
+    assert (imported.label, imported.page_count, imported.iiif_version) == ("Loose leaves", 3, None)
+    assert [p.image_url for p in pages] == [i["url"] for i in images]
+    assert len({p.page_id for p in pages}) == 3
+
+
+async def test_uploads_register_pages_that_carry_their_artifact() -> None:
+    ref = ArtifactRef(sha256="a" * 64, media_type="image/jpeg", bytes=10)
+    files = [
+        {"artifact": ref.model_dump(), "filename": "f1.jpg"},
+        {"artifact": ref.model_dump(), "filename": "f2.jpg"},
+    ]
+    emitted = await import_manuscript(
+        request({"kind": "uploads", "files": files}), ports_serving(404)
+    )
+    pages = [e for _, e in emitted if isinstance(e, PageRegistered)]
+    assert [(p.label, p.upload) for p in pages] == [("f1.jpg", ref), ("f2.jpg", ref)]
+    assert pages[0].page_id != pages[1].page_id

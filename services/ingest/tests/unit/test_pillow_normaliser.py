@@ -1,0 +1,96 @@
+"""Normalisation: orientation, modes, limits and broken inputs, on real encoded images."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageStat
+
+from contracts.errors import ImageRejected
+from ingest.adapters.pillow_normaliser import normalise_image
+
+
+def decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_large_jpeg_gets_a_bounded_derivative_and_thumbnail(images) -> None:
+    result = normalise_image(images.jpeg(3000, 4500), long_side=1200, thumbnail_size=256)
+    assert (result.width, result.height) == (3000, 4500)
+    assert (result.derivative.width, result.derivative.height) == (800, 1200)
+    assert max(result.thumbnail.width, result.thumbnail.height) == 256
+    assert decoded(result.derivative.data).size == (800, 1200)
+    assert result.source_media_type == "image/jpeg"
+
+
+def test_small_image_is_never_upscaled(images) -> None:
+    result = normalise_image(images.jpeg(300, 200), long_side=2400)
+    assert (result.derivative.width, result.derivative.height) == (300, 200)
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_exif_rotation_is_applied_and_master_size_is_upright(images, orientation: int) -> None:
+    result = normalise_image(images.jpeg(600, 200, orientation=orientation), long_side=2400)
+    assert (result.width, result.height) == (200, 600)
+    derivative = decoded(result.derivative.data).convert("L")
+    assert derivative.size == (200, 600)
+    # The dark band was on the left edge; a quarter turn moves it to the top or the bottom.
+    top = ImageStat.Stat(derivative.crop((0, 0, 200, 50))).mean[0]
+    bottom = ImageStat.Stat(derivative.crop((0, 550, 200, 600))).mean[0]
+    middle = ImageStat.Stat(derivative.crop((0, 250, 200, 350))).mean[0]
+    assert middle > 200
+    assert min(top, bottom) < 60
+    assert max(top, bottom) > 200
+    assert (top < bottom) == (orientation == 6)
+
+
+@pytest.mark.parametrize(
+    ("make", "mode"),
+    [
+        (lambda f: f.jpeg(400, 300, mode="CMYK"), "RGB"),
+        (lambda f: f.jpeg(400, 300, mode="L"), "L"),
+        (lambda f: f.png(Image.new("I;16", (40, 30), 65535)), "L"),
+        (lambda f: f.png(Image.new("P", (40, 30), 3)), "RGB"),
+        (lambda f: f.png(Image.new("RGBA", (40, 30), (255, 0, 0, 0))), "RGB"),
+        (lambda f: f.png(Image.new("LA", (40, 30), (0, 0))), "L"),
+        (lambda f: f.png(Image.new("1", (40, 30), 1)), "L"),
+    ],
+    ids=["cmyk", "grey", "16-bit", "palette", "rgba", "la", "bitonal"],
+)
+def test_every_mode_becomes_rgb_or_grey(images, make, mode: str) -> None:
+    result = normalise_image(make(images))
+    assert decoded(result.derivative.data).mode == mode
+    assert decoded(result.thumbnail.data).mode == mode
+
+
+def test_sixteen_bit_white_stays_white_and_alpha_is_flattened_on_white(images) -> None:
+    white16 = normalise_image(images.png(Image.new("I;16", (20, 20), 65535)))
+    assert decoded(white16.derivative.data).getextrema()[0] >= 250
+    transparent = normalise_image(images.png(Image.new("RGBA", (20, 20), (255, 0, 0, 0))))
+    assert min(low for low, _ in decoded(transparent.derivative.data).getextrema()) >= 250
+
+
+def test_decompression_bomb_is_rejected_from_its_header(images) -> None:
+    bomb = images.huge_png()
+    assert len(bomb) < 200
+    with pytest.raises(ImageRejected, match="too many pixels"):
+        normalise_image(bomb)
+
+
+def test_pixel_limit_is_configurable(images) -> None:
+    with pytest.raises(ImageRejected, match="1,000,000 limit"):
+        normalise_image(images.jpeg(2000, 1000), max_pixels=1_000_000)
+
+
+def test_truncated_jpeg_is_rejected(images) -> None:
+    whole = images.jpeg(800, 600)
+    with pytest.raises(ImageRejected, match="truncated or corrupt image/jpeg"):
+        normalise_image(whole[: len(whole) // 2])
+
+
+def test_html_served_as_an_image_is_rejected_by_its_bytes() -> None:
+    with pytest.raises(ImageRejected, match="not an image: the body is an HTML page"):
+        normalise_image(b"<!DOCTYPE html><html><body>Not found</body></html>")
