@@ -1,0 +1,57 @@
+# Recto — make help lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export OMP_THREAD_LIMIT := 1
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-lat tesseract-ocr-fra \
+	tesseract-ocr-deu tesseract-ocr-frk
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+.PHONY: system
+system: ## Install Debian packages (tesseract language data, chromium) when root
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "missing Debian packages: $$missing"; \
+		echo "install them with: sudo apt-get install $$missing"; exit 1; \
+	fi
+
+.PHONY: setup
+setup: $(UV) system ## Prepare everything: uv, Python dependencies, system packages
+	$(UV) sync --locked --quiet
+
+.PHONY: lint
+lint: setup ## ruff and mypy
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+.PHONY: test
+test: lint ## Lint, then every test (starts its own PostgreSQL and NATS unless RECTO_TEST_* are set)
+	$(UV) run pytest $(PYTEST_ARGS)
+
+.PHONY: demo
+demo: setup ## Start Recto and process a sample manuscript (RECTO_DEMO_EXIT=1 stops after it)
+	$(UV) run recto demo $(if $(RECTO_DEMO_EXIT),--exit,)
+
+.PHONY: bench
+bench: setup ## Run the benchmarks; figures in bench/results/
+	@for script in bench/*.py; do echo "== $$script"; $(UV) run python $$script || exit 1; done
+
+.PHONY: schemas
+schemas: setup ## Write the JSON Schema of each new contract version
+	$(UV) run python -m contracts.schemas
