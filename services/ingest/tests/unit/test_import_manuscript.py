@@ -155,3 +155,17 @@ async def test_uploads_register_pages_that_carry_their_artifact() -> None:
     pages = [e for _, e in emitted if isinstance(e, PageRegistered)]
     assert [(p.label, p.upload) for p in pages] == [("f1.jpg", ref), ("f2.jpg", ref)]
     assert pages[0].page_id != pages[1].page_id
+
+
+async def test_choice_imports_the_default_and_notes_the_alternatives(corpora: Path) -> None:
+    body = (corpora / "iiif/v3/cookbook-0033-choice.json").read_bytes()
+    emitted = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}), ports_serving(body)
+    )
+    imported, page = emitted[0][1], emitted[1][1]
+    assert isinstance(imported, ManuscriptImported)
+    assert isinstance(page, PageRegistered)
+    assert page.image_service is not None
+    assert page.image_service.endswith("-dee-natural")
+    [note] = imported.notes
+    assert "1 alternative(s) kept aside: X-Ray" in note

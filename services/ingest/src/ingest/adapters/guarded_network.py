@@ -33,12 +33,19 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        address = await self.resolve(host, port)
-        return await self._backend.connect_tcp(
-            address, port, timeout, local_address, socket_options
-        )
+        error: Exception | None = None
+        for address in await self.resolve(host, port):
+            try:
+                return await self._backend.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as failed:  # try the next checked address
+                error = failed
+        assert error is not None
+        raise error
 
-    async def resolve(self, host: str, port: int) -> str:
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address `host` resolves to, each one checked; refuse if any is forbidden."""
         try:
             infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as error:
@@ -48,7 +55,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
             raise FetchRefused(f"{host} resolves to no address")
         for address in addresses:  # one bad address is enough to refuse: it may be chosen
             self._policy.check_address(host, address)
-        return str(addresses[0])
+        return list(dict.fromkeys(str(address) for address in addresses))
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)

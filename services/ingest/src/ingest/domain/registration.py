@@ -28,8 +28,21 @@ def manuscript_imported(
         provider=manifest.provider,
         structure=list(manifest.structure),
         skipped=manifest.skipped,
-        notes=list(manifest.notes),
+        notes=[*manifest.notes, *_alternative_notes(manifest)],
     )
+
+
+def _alternative_notes(manifest: Manifest) -> list[str]:
+    """Choice and composite canvases: say which painted images were not imported."""
+    notes = []
+    for canvas in manifest.image_canvases:
+        others = canvas.image.alternatives if canvas.image else ()
+        if others:
+            notes.append(
+                f"canvas {canvas.id}: imported the default image; "
+                f"{len(others)} alternative(s) kept aside: {'; '.join(others)}"
+            )
+    return notes
 
 
 def register_canvases(
