@@ -33,6 +33,16 @@ class Idempotency:
     event_id: UUID
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """Where an appended event landed."""
+
+    event_id: UUID
+    stream_id: str
+    stream_version: int
+    position: int
+
+
 @dataclass(frozen=True)
 class RawEvent:
     """A stored event as text, for hot paths that forward it without decoding (relay, feed)."""
@@ -72,7 +82,7 @@ class EventStore(Protocol):
         *,
         expected_version: int | None = ANY,
         metadata: Metadata | None = None,
-    ) -> list[RecordedEvent]: ...
+    ) -> list[Appended]: ...
 
     async def append_streams(
         self,
@@ -80,7 +90,7 @@ class EventStore(Protocol):
         *,
         metadata: Metadata | None = None,
         idempotency: Idempotency | None = None,
-    ) -> list[RecordedEvent] | None:
+    ) -> list[Appended] | None:
         """Append to several streams atomically; None when `idempotency` was already recorded."""
         ...
 

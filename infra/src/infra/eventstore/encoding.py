@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
@@ -19,16 +19,13 @@ from infra.eventstore.api import RawEvent, check_registered
 def encode_event(event: Event) -> str:
     """The payload as JSON, refusing an event that is not a valid instance of its model."""
     model = check_registered(event)
+    # Instances built normally are valid; this catches `model_construct` and mutation bugs.
+    payload = event.model_dump_json(warnings=False)
     try:
-        payload = event.model_dump_json(warnings="error")
         model.model_validate_json(payload)
     except (PydanticSerializationError, ValidationError) as error:
         raise InvalidEventData(f"{model.type}: {error}") from error
     return payload
-
-
-def new_event_ids(count: int) -> list[UUID]:
-    return [uuid4() for _ in range(count)]
 
 
 def recorded(

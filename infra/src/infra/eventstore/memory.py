@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
-from infra.eventstore.api import ANY, Idempotency, RawEvent, StreamAppend
-from infra.eventstore.encoding import decode_raw, encode_event, new_event_ids, recorded
+from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
+from infra.eventstore.encoding import decode_raw, encode_event
 from infra.eventstore.postgres import MAX_EVENTS_PER_TRANSACTION
 
 
@@ -29,7 +29,7 @@ class InMemoryEventStore:
         *,
         expected_version: int | None = ANY,
         metadata: Metadata | None = None,
-    ) -> list[RecordedEvent]:
+    ) -> list[Appended]:
         result = await self.append_streams(
             [StreamAppend(stream_id, events, expected_version)], metadata=metadata
         )
@@ -42,7 +42,7 @@ class InMemoryEventStore:
         *,
         metadata: Metadata | None = None,
         idempotency: Idempotency | None = None,
-    ) -> list[RecordedEvent] | None:
+    ) -> list[Appended] | None:
         metadata = metadata or Metadata()
         payloads = [[encode_event(e) for e in a.events] for a in appends]
         if sum(len(p) for p in payloads) > MAX_EVENTS_PER_TRANSACTION:
@@ -55,37 +55,18 @@ class InMemoryEventStore:
             if append.expected_version is not ANY and append.expected_version != actual:
                 raise WrongExpectedVersion(append.stream_id, append.expected_version, actual)
             versions[append.stream_id] = actual + len(append.events)
-        now = datetime.now(UTC)
-        out: list[RecordedEvent] = []
+        now, meta = datetime.now(UTC), metadata.model_dump_json()
+        out: list[Appended] = []
         for append, stream_payloads in zip(appends, payloads, strict=True):
             version = self._versions.get(append.stream_id, 0)
-            ids = new_event_ids(len(append.events))
-            for event, payload, event_id in zip(append.events, stream_payloads, ids, strict=True):
+            for event, payload in zip(append.events, stream_payloads, strict=True):
                 version += 1
-                position = len(self._log) + 1
-                raw = RawEvent(
-                    position,
-                    event_id,
-                    append.stream_id,
-                    version,
-                    event.type,
-                    event.schema_version,
-                    payload,
-                    metadata.model_dump_json(),
-                    now,
-                )
-                self._log.append(raw)
-                out.append(
-                    recorded(
-                        position=position,
-                        event_id=event_id,
-                        stream_id=append.stream_id,
-                        stream_version=version,
-                        event=event,
-                        metadata=metadata,
-                        recorded_at=now,
-                    )
-                )
+                event_id, position = uuid4(), len(self._log) + 1
+                self._log.append(
+                    RawEvent(position, event_id, append.stream_id, version, event.type,
+                             event.schema_version, payload, meta, now)
+                )  # fmt: skip
+                out.append(Appended(event_id, append.stream_id, version, position))
             self._versions[append.stream_id] = version
         if idempotency:
             self._processed.add((idempotency.consumer, idempotency.event_id))

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
 
 from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
-from infra.eventstore.api import ANY, Idempotency, RawEvent, StreamAppend
-from infra.eventstore.encoding import decode_many, encode_event, new_event_ids, recorded
+from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
+from infra.eventstore.encoding import decode_many, encode_event
 
 ORDINAL_BITS = 16
 MAX_EVENTS_PER_TRANSACTION = 1 << ORDINAL_BITS
@@ -32,17 +33,37 @@ _VERSIONS = """
 SELECT stream_id, max(stream_version) FROM events
 WHERE stream_id = ANY($1::text[]) GROUP BY stream_id
 """
-_INSERT = f"""
-INSERT INTO events
-    (position, event_id, stream_id, stream_version, type, schema_version, data, metadata)
-SELECT (pg_current_xact_id()::text::bigint << {ORDINAL_BITS}) | o,
-       e, s, v, t, sv, d::jsonb, $8::jsonb
-FROM unnest($1::int[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[])
-    AS u(o, e, s, v, t, sv, d)
-RETURNING position, recorded_at
-"""
-_MARK_PROCESSED = """
-INSERT INTO processed (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+# One statement, one round trip: read the streams' versions, check the expectations, record the
+# idempotency key and insert the events. The versions are read from the statement's snapshot,
+# before its first write assigns the xid (see the module docstring). A concurrent writer of the
+# same stream version makes the insert fail on the unique key: WrongExpectedVersion.
+_APPEND = f"""
+WITH expected AS (
+    SELECT x.stream_id, x.expected,
+           coalesce((SELECT max(e.stream_version) FROM events e
+                     WHERE e.stream_id = x.stream_id), 0) AS version
+    FROM unnest($7::text[], $8::int[]) AS x(stream_id, expected)
+), guard AS (
+    SELECT coalesce(bool_and(expected < 0 OR expected = version), true) AS ok FROM expected
+), recorded AS (
+    INSERT INTO processed (consumer, event_id)
+    SELECT $10::text, $11::uuid WHERE $10::text IS NOT NULL AND (SELECT ok FROM guard)
+    ON CONFLICT DO NOTHING RETURNING 1
+), inserted AS (
+    INSERT INTO events
+        (position, event_id, stream_id, stream_version, type, schema_version, data, metadata)
+    SELECT (pg_current_xact_id()::text::bigint << {ORDINAL_BITS}) | u.o, gen_random_uuid(),
+           u.s, x.version + u.k, u.t, u.sv, u.d::jsonb, $9::jsonb
+    FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[])
+        AS u(o, s, k, t, sv, d)
+    JOIN expected x ON x.stream_id = u.s
+    WHERE (SELECT ok FROM guard) AND ($10::text IS NULL OR EXISTS (SELECT 1 FROM recorded))
+    RETURNING event_id, stream_version, position
+)
+SELECT (SELECT ok FROM guard), EXISTS (SELECT 1 FROM recorded),
+       array_agg(event_id ORDER BY position), array_agg(stream_version ORDER BY position),
+       array_agg(position ORDER BY position)
+FROM inserted
 """
 _HORIZON = f"(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << {ORDINAL_BITS})"
 _COLUMNS = (
@@ -63,10 +84,6 @@ _READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events
 WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version
 """
-
-
-class _AlreadyProcessed(Exception):
-    """Rolls the transaction back when another delivery already recorded its effect."""
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -92,7 +109,7 @@ class PostgresEventStore:
         *,
         expected_version: int | None = ANY,
         metadata: Metadata | None = None,
-    ) -> list[RecordedEvent]:
+    ) -> list[Appended]:
         result = await self.append_streams(
             [StreamAppend(stream_id, events, expected_version)], metadata=metadata
         )
@@ -105,83 +122,42 @@ class PostgresEventStore:
         *,
         metadata: Metadata | None = None,
         idempotency: Idempotency | None = None,
-    ) -> list[RecordedEvent] | None:
-        metadata = metadata or Metadata()
-        payloads = [[encode_event(e) for e in a.events] for a in appends]
-        total = sum(len(p) for p in payloads)
-        if total > MAX_EVENTS_PER_TRANSACTION:
-            raise TooManyEventsInTransaction(f"{total} events > {MAX_EVENTS_PER_TRANSACTION}")
+    ) -> list[Appended] | None:
+        rows = _AppendRows.of(appends)
+        parameters = rows.parameters(metadata or Metadata(), idempotency)
         retry_on_conflict = all(a.expected_version is ANY for a in appends)
         for attempt in range(ANY_VERSION_RETRIES):
             try:
-                return await self._append_once(appends, payloads, metadata, idempotency)
-            except _AlreadyProcessed:
-                return None
-            except WrongExpectedVersion:
+                async with self.pool.acquire() as connection:
+                    ok, recorded, ids, versions, positions = await connection.fetchrow(
+                        _APPEND, *parameters
+                    )
+                if not ok:
+                    raise await self._wrong_version(appends)
+                if idempotency is not None and not recorded:
+                    return None
+                return [
+                    Appended(event_id, stream_id, version, position)
+                    for event_id, stream_id, version, position in zip(
+                        ids or (), rows.stream_ids, versions or (), positions or (), strict=True
+                    )
+                ]
+            except asyncpg.UniqueViolationError as error:
                 if not retry_on_conflict or attempt == ANY_VERSION_RETRIES - 1:
-                    raise
+                    raise WrongExpectedVersion(
+                        _conflicting_stream(error, appends), None, None
+                    ) from error
                 await asyncio.sleep(0.001 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    async def _append_once(
-        self,
-        appends: Sequence[StreamAppend],
-        payloads: list[list[str]],
-        metadata: Metadata,
-        idempotency: Idempotency | None,
-    ) -> list[RecordedEvent]:
-        stream_ids = list(dict.fromkeys(a.stream_id for a in appends))
-        async with self.pool.acquire() as connection, connection.transaction():
-            # Reads first: the insert below is the transaction's first write (see module doc).
-            current = dict(await connection.fetch(_VERSIONS, stream_ids))
-            columns: tuple[list[object], ...] = ([], [], [], [], [], [], [])
-            placed: list[tuple[UUID, str, int, Event]] = []
-            next_version = {sid: current.get(sid, 0) for sid in stream_ids}
-            for append, stream_payloads in zip(appends, payloads, strict=True):
-                actual = next_version[append.stream_id]
-                if append.expected_version is not ANY and append.expected_version != actual:
-                    raise WrongExpectedVersion(append.stream_id, append.expected_version, actual)
-                for event, payload, event_id in zip(
-                    append.events, stream_payloads, new_event_ids(len(stream_payloads)), strict=True
-                ):
-                    actual += 1
-                    row = (
-                        len(placed),
-                        event_id,
-                        append.stream_id,
-                        actual,
-                        event.type,
-                        event.schema_version,
-                        payload,
-                    )
-                    for column, value in zip(columns, row, strict=True):
-                        column.append(value)
-                    placed.append((event_id, append.stream_id, actual, event))
-                next_version[append.stream_id] = actual
-            rows = []
-            if placed:
-                try:
-                    rows = await connection.fetch(_INSERT, *columns, metadata.model_dump_json())
-                except asyncpg.UniqueViolationError as error:
-                    raise WrongExpectedVersion(
-                        _conflicting_stream(error, stream_ids), None, None
-                    ) from error
-            if idempotency is not None and not await connection.fetchval(
-                _MARK_PROCESSED, idempotency.consumer, idempotency.event_id
-            ):
-                raise _AlreadyProcessed
-        return [
-            recorded(
-                position=row[0],
-                event_id=event_id,
-                stream_id=stream_id,
-                stream_version=version,
-                event=event,
-                metadata=metadata,
-                recorded_at=row[1],
-            )
-            for row, (event_id, stream_id, version, event) in zip(rows, placed, strict=True)
-        ]
+    async def _wrong_version(self, appends: Sequence[StreamAppend]) -> WrongExpectedVersion:
+        async with self.pool.acquire() as connection:
+            current = dict(await connection.fetch(_VERSIONS, [a.stream_id for a in appends]))
+        for append in appends:
+            actual = current.get(append.stream_id, 0)
+            if append.expected_version is not ANY and append.expected_version != actual:
+                return WrongExpectedVersion(append.stream_id, append.expected_version, actual)
+        return WrongExpectedVersion(", ".join(a.stream_id for a in appends), None, None)
 
     async def read_stream(self, stream_id: str, *, from_version: int = 1) -> list[RecordedEvent]:
         async with self.pool.acquire() as connection:
@@ -229,6 +205,53 @@ class PostgresEventStore:
         return found is not None
 
 
-def _conflicting_stream(error: asyncpg.UniqueViolationError, stream_ids: list[str]) -> str:
+@dataclass
+class _AppendRows:
+    """The statement's arrays: one entry per event, and one per stream with its expectation."""
+
+    stream_ids: list[str] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    versions: list[int] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)
+    expected: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, appends: Sequence[StreamAppend]) -> _AppendRows:
+        rows = cls()
+        in_stream: dict[str, int] = {}
+        for append in appends:
+            if append.stream_id in rows.expected and append.expected_version is not ANY:
+                raise ValueError(f"{append.stream_id}: one expected version per stream and append")
+            rows.expected.setdefault(
+                append.stream_id, -1 if append.expected_version is ANY else append.expected_version
+            )
+            for event in append.events:
+                in_stream[append.stream_id] = in_stream.get(append.stream_id, 0) + 1
+                rows.stream_ids.append(append.stream_id)
+                rows.offsets.append(in_stream[append.stream_id])
+                rows.types.append(event.type)
+                rows.versions.append(event.schema_version)
+                rows.payloads.append(encode_event(event))
+        if len(rows.stream_ids) > MAX_EVENTS_PER_TRANSACTION:
+            raise TooManyEventsInTransaction(
+                f"{len(rows.stream_ids)} events > {MAX_EVENTS_PER_TRANSACTION}"
+            )
+        return rows
+
+    def parameters(self, metadata: Metadata, idempotency: Idempotency | None) -> list[object]:
+        return [
+            list(range(len(self.stream_ids))), self.stream_ids, self.offsets, self.types,
+            self.versions, self.payloads, list(self.expected), list(self.expected.values()),
+            metadata.model_dump_json(),
+            idempotency.consumer if idempotency else None,
+            idempotency.event_id if idempotency else None,
+        ]  # fmt: skip
+
+
+def _conflicting_stream(
+    error: asyncpg.UniqueViolationError, appends: Sequence[StreamAppend]
+) -> str:
     detail = str(getattr(error, "detail", "") or "")
+    stream_ids = [a.stream_id for a in appends]
     return next((sid for sid in stream_ids if sid in detail), ", ".join(stream_ids))

@@ -26,7 +26,9 @@ def upgrade() -> None:
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("data", JSONB, nullable=False),
         sa.Column("metadata", JSONB, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.UniqueConstraint("stream_id", "stream_version", name="events_stream_version_key"),
     )
     op.create_index("events_type_position", "events", ["type", "position"])
@@ -34,13 +36,17 @@ def upgrade() -> None:
         "checkpoints",
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("position", sa.BigInteger, nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_table(
         "processed",
         sa.Column("consumer", sa.Text, nullable=False),
         sa.Column("event_id", UUID(as_uuid=True), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column(
+            "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
     # Stored events are facts: forbid rewriting them at the database, not only in code.
