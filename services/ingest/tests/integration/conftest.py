@@ -148,8 +148,6 @@ class ServerState:
 
 
 class Handler(BaseHTTPRequestHandler):
-    state: ServerState
-
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         return
 

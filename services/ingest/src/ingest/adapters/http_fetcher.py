@@ -29,6 +29,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class FetchSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    attempt_deadline: float = 300.0  # a server trickling bytes must not hold a worker forever
     retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -72,25 +73,9 @@ class HttpxFetcher:
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                async with self._client.stream("GET", url) as response:
-                    if response.status_code in REDIRECT_STATUSES:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchFailed(f"redirect without Location from {url}")
-                        return str(urljoin(url, location))
-                    if response.status_code in RETRYABLE_STATUSES and attempt < attempts:
-                        await anyio.sleep(self._delay(attempt, response))
-                        continue
-                    if response.status_code >= 400:
-                        raise FetchFailed(
-                            f"HTTP {response.status_code} from {url}"
-                            + (f" after {attempt} attempts" if attempt > 1 else ""),
-                            status=response.status_code,
-                            retryable=response.status_code in RETRYABLE_STATUSES,
-                        )
-                    body = await _read_capped(response, cap, url)
-                    return Fetched(str(response.url), response.headers.get("content-type"), body)
-            except httpx.TransportError as error:
+                with anyio.fail_after(self.settings.attempt_deadline):
+                    outcome = await self._attempt(url, cap, attempt, attempts)
+            except (httpx.TransportError, TimeoutError) as error:
                 if attempt < attempts:
                     await anyio.sleep(self._delay(attempt, None))
                     continue
@@ -98,7 +83,33 @@ class HttpxFetcher:
                     f"{type(error).__name__} fetching {url} after {attempt} attempts: {error}",
                     retryable=True,
                 ) from None
+            if isinstance(outcome, float):
+                await anyio.sleep(outcome)
+                continue
+            return outcome
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _attempt(
+        self, url: str, cap: int, attempt: int, attempts: int
+    ) -> Fetched | str | float:
+        """One request: the body, a redirect target, or how long to wait before retrying."""
+        async with self._client.stream("GET", url) as response:
+            if response.status_code in REDIRECT_STATUSES:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchFailed(f"redirect without Location from {url}")
+                return str(urljoin(url, location))
+            if response.status_code in RETRYABLE_STATUSES and attempt < attempts:
+                return self._delay(attempt, response)
+            if response.status_code >= 400:
+                raise FetchFailed(
+                    f"HTTP {response.status_code} from {url}"
+                    + (f" after {attempt} attempts" if attempt > 1 else ""),
+                    status=response.status_code,
+                    retryable=response.status_code in RETRYABLE_STATUSES,
+                )
+            body = await _read_capped(response, cap, url)
+            return Fetched(str(response.url), response.headers.get("content-type"), body)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         delay: float = self.settings.backoff_base * 2.0 ** (attempt - 1)
