@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 _NOT_XML_10 = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.\-\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d]")
+# ASCII only: libxml2's schema validator applies XML 1.0's older, narrower name tables.
+_NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.\-]")
+_NAME_START = re.compile(r"[A-Za-z_]")
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 
 
@@ -36,7 +38,7 @@ class IdAllocator:
 
     def __call__(self, raw: str) -> str:
         candidate = _NOT_NCNAME.sub("_", raw)
-        if not candidate or not (candidate[0].isalpha() or candidate[0] == "_"):
+        if not _NAME_START.match(candidate):
             candidate = self.prefix + candidate
         unique, suffix = candidate, 1
         while unique in self._used:
