@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -169,3 +170,25 @@ async def test_choice_imports_the_default_and_notes_the_alternatives(corpora: Pa
     assert page.image_service.endswith("-dee-natural")
     [note] = imported.notes
     assert "1 alternative(s) kept aside: X-Ray" in note
+
+
+async def test_collection_member_without_http_url_is_noted_not_requested() -> None:
+    collection = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": MANIFEST_URL,
+        "type": "Collection",
+        "label": {"en": ["Mixed"]},
+        "items": [
+            {"id": "https://iiif.example.org/a.json", "type": "Manifest"},
+            {"id": "urn:uuid:1234", "type": "Manifest"},
+        ],
+    }
+    emitted = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL}),
+        ports_serving(json.dumps(collection).encode()),
+    )
+    imported = emitted[0][1]
+    assert isinstance(imported, ManuscriptImported)
+    assert imported.members == ["https://iiif.example.org/a.json"]
+    assert "member skipped, not an http(s) URL: urn:uuid:1234" in imported.notes
+    assert len(emitted) == 2

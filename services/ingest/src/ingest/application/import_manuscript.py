@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from contracts import (
     Event,
     IiifSource,
@@ -63,15 +65,21 @@ def _manifest_events(event: ManuscriptImportRequested, manifest: Manifest) -> Em
 def _collection_events(event: ManuscriptImportRequested, collection: Collection) -> Emitted:
     if not collection.members:
         return [_failed(event, ManifestWithoutImages("the collection has no members"))]
-    requests = [
-        ManuscriptImportRequested(
-            manuscript_id=member_manuscript_id(event.manuscript_id, member.url),
-            corpus_id=event.corpus_id,
-            job_id=event.job_id,
-            source=IiifSource.model_validate({"url": member.url}),
+    requests, unusable = [], []
+    for member in collection.members:
+        try:
+            source = IiifSource.model_validate({"url": member.url})
+        except ValidationError:
+            unusable.append(member.url)
+            continue
+        requests.append(
+            ManuscriptImportRequested(
+                manuscript_id=member_manuscript_id(event.manuscript_id, member.url),
+                corpus_id=event.corpus_id,
+                job_id=event.job_id,
+                source=source,
+            )
         )
-        for member in collection.members
-    ]
     kinds = {m.kind for m in collection.members}
     imported = ManuscriptImported(
         manuscript_id=event.manuscript_id,
@@ -82,8 +90,11 @@ def _collection_events(event: ManuscriptImportRequested, collection: Collection)
         page_count=0,
         metadata=list(collection.metadata),
         structure=list(collection.structure),
-        members=[member.url for member in collection.members],
-        notes=[f"collection of {len(requests)} members ({', '.join(sorted(kinds))})"],
+        members=[m.url for m in collection.members if m.url not in unusable],
+        notes=[
+            f"collection of {len(requests)} members ({', '.join(sorted(kinds))})",
+            *(f"member skipped, not an http(s) URL: {url}" for url in unusable),
+        ],
     )
     return [
         (manuscript_stream(event.manuscript_id), imported),
