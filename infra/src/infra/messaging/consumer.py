@@ -26,6 +26,7 @@ from contracts import Event, Metadata, RecordedEvent, recorded_from_wire
 from contracts.errors import ContractError, InvalidEventData
 from contracts.subjects import dead_letter_stream, dead_letter_subject, events_stream
 from infra.eventstore import EventStore, Idempotency, StreamAppend
+from infra.logs import log_context
 from infra.messaging.provisioning import ensure_consumer, ensure_streams
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,12 @@ class ConsumerRuntime:
             await message.ack()
             return
         delivered = raw.metadata.num_delivered or 1
+        log_context.set({
+            "consumer": subscription.consumer,
+            "event_id": str(event.event_id),
+            "event_type": event.type,
+            "correlation_id": str(event.correlation_id or ""),
+        })  # fmt: skip
         heartbeat = asyncio.create_task(self._heartbeat(message, subscription))
         try:
             emitted = await subscription.handler(event)
