@@ -7,7 +7,9 @@ from infra.logs import JsonFormatter, log_context
 def test_lines_are_json_with_context_and_extras() -> None:
     token = log_context.set({"correlation_id": "job-1", "consumer": "analyzer"})
     try:
-        record = logging.LogRecord("recto", logging.INFO, __file__, 1, "page %s done", ("p1",), None)
+        record = logging.LogRecord(
+            "recto", logging.INFO, __file__, 1, "page %s done", ("p1",), None
+        )
         record.page_id = "p1"
         line = json.loads(JsonFormatter("analyzer").format(record))
     finally:

@@ -1,0 +1,3 @@
+from recto.cli import app
+
+app()
