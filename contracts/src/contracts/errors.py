@@ -20,8 +20,13 @@ RectoError
  ├── AnalysisError
  │    ├── EngineFailed
  │    └── UnparseableResponse
- └── ExportError
-      └── InvalidDocument           an output failed its XSD: a bug, never shipped
+ ├── ExportError
+ │    └── InvalidDocument           an output failed its XSD: a bug, never shipped
+ └── RequestError                   a client's request is refused (the gateway answers 4xx)
+      ├── ResourceNotFound
+      ├── ResourceConflict          e.g. a corpus slug already taken
+      ├── InvalidRequest            well-formed but not acceptable, e.g. a plan with problems
+      └── RequestTooLarge
 """
 
 from __future__ import annotations
@@ -143,3 +148,27 @@ class ExportError(RectoError):
 
 class InvalidDocument(ExportError):
     code = "invalid-document"
+
+
+class RequestError(RectoError):
+    code = "request-error"
+
+
+class ResourceNotFound(RequestError):
+    code = "not-found"
+
+
+class ResourceConflict(RequestError):
+    code = "conflict"
+
+
+class InvalidRequest(RequestError):
+    code = "invalid-request"
+
+    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class RequestTooLarge(RequestError):
+    code = "too-large"

@@ -1,0 +1,140 @@
+"""One tailer per process reads the event store and fans new events out to feed clients.
+
+`subscribe` runs without awaiting, and the tailer hands a batch to every subscriber and only
+then advances `position`, also without awaiting in between: a subscriber therefore receives
+every event after the position `subscribe` returned, and everything up to that position is
+already below the store's read horizon, so a client can replay it from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict, deque
+from uuid import UUID
+
+from gateway.domain.feed import FeedEvent, FeedFilter
+from infra.eventstore import PostgresEventStore, RawEvent
+
+log = logging.getLogger(__name__)
+
+_HEAD = """
+SELECT coalesce(max(position), 0) FROM events
+WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)
+"""
+_FIRST_CORPUS = "SELECT data->>'corpus_id' FROM events WHERE stream_id = $1 AND stream_version = 1"
+
+
+class FeedSubscription:
+    def __init__(self, feed_filter: FeedFilter, limit: int) -> None:
+        self.filter, self.limit = feed_filter, limit
+        self.events: deque[FeedEvent] = deque()
+        self.ready = asyncio.Event()
+        self.overflowed = False
+
+    def offer(self, events: list[FeedEvent]) -> None:
+        if self.overflowed:
+            return
+        matched = [e for e in events if self.filter.matches(e)]
+        if not matched:
+            return
+        if len(self.events) + len(matched) > self.limit:
+            # Keep what is queued (a gap-free prefix) and stop: the client resumes from there.
+            self.overflowed = True
+        else:
+            self.events.extend(matched)
+        self.ready.set()
+
+
+class CorpusResolver:
+    """The corpus of each stream: from events that name it, else from the stream's first event."""
+
+    def __init__(self, store: PostgresEventStore, size: int = 200_000) -> None:
+        self.store, self.size = store, size
+        self.known: OrderedDict[str, UUID | None] = OrderedDict()
+
+    async def corpus_of(self, stream_id: str, data: dict[str, object]) -> UUID | None:
+        named = data.get("corpus_id")
+        if isinstance(named, str):
+            return self._remember(stream_id, UUID(named))
+        if stream_id in self.known:
+            return self.known[stream_id]
+        first = await self.store.pool.fetchval(_FIRST_CORPUS, stream_id)
+        return self._remember(stream_id, UUID(first) if first else None)
+
+    def _remember(self, stream_id: str, corpus_id: UUID | None) -> UUID | None:
+        self.known[stream_id] = corpus_id
+        if len(self.known) > self.size:
+            self.known.popitem(last=False)
+        return corpus_id
+
+
+class FeedHub:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        *,
+        queue_events: int,
+        poll_seconds: float,
+        batch_size: int = 1000,
+    ) -> None:
+        self.store, self.resolver = store, CorpusResolver(store)
+        self.queue_events, self.poll_seconds, self.batch_size = (
+            queue_events,
+            poll_seconds,
+            batch_size,
+        )
+        self.position = 0
+        self.subscribers: set[FeedSubscription] = set()
+        self.started = asyncio.Event()
+
+    async def to_feed(self, raw: RawEvent) -> FeedEvent:
+        data = json.loads(raw.data)
+        job = data.get("job_id") or json.loads(raw.metadata).get("correlation_id")
+        message = (
+            f'{{"position":{raw.position},"type":{json.dumps(raw.type)},'
+            f'"stream_id":{json.dumps(raw.stream_id)},'
+            f'"occurred_at":"{raw.recorded_at.isoformat()}","data":{raw.data}}}'
+        )
+        return FeedEvent(
+            position=raw.position,
+            type=raw.type,
+            stream_id=raw.stream_id,
+            corpus_id=await self.resolver.corpus_of(raw.stream_id, data),
+            job_id=UUID(job) if isinstance(job, str) else None,
+            message=message,
+        )
+
+    def subscribe(self, feed_filter: FeedFilter) -> tuple[FeedSubscription, int]:
+        subscription = FeedSubscription(feed_filter, self.queue_events)
+        self.subscribers.add(subscription)
+        return subscription, self.position
+
+    def unsubscribe(self, subscription: FeedSubscription) -> None:
+        self.subscribers.discard(subscription)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.position = int(await self.store.pool.fetchval(_HEAD))
+        self.started.set()
+        while not stop.is_set():
+            try:
+                advanced = await self._tail_once()
+            except Exception:
+                log.exception("feed tailer failed; retrying")
+                advanced = False
+                await asyncio.sleep(1.0)
+            if not advanced:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+
+    async def _tail_once(self) -> bool:
+        raws = await self.store.read_all_raw(after=self.position, limit=self.batch_size)
+        if not raws:
+            return False
+        events = [await self.to_feed(raw) for raw in raws]
+        for subscription in list(self.subscribers):
+            subscription.offer(events)
+        self.position = raws[-1].position
+        return True

@@ -1,0 +1,67 @@
+"""Request an import: the manuscript's request and its job, appended in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from contracts import (
+    JobCreated,
+    ManuscriptImportRequested,
+    Metadata,
+    Plan,
+    RequestImport,
+    job_stream,
+    manuscript_stream,
+)
+from contracts.errors import InvalidRequest, ResourceNotFound
+from gateway.application.ports import PlanValidator, ReadModelQueries
+from infra.eventstore import NO_STREAM, EventStore, StreamAppend
+
+
+@dataclass(frozen=True)
+class ImportAccepted:
+    job_id: UUID
+    manuscript_id: UUID
+
+
+async def request_import(
+    store: EventStore,
+    read_models: ReadModelQueries,
+    command: RequestImport,
+    plan: Plan,
+    validate_plan: PlanValidator,
+    *,
+    actor: str,
+) -> ImportAccepted:
+    if await read_models.corpus(command.corpus_id) is None:
+        raise ResourceNotFound(f"no corpus {command.corpus_id}")
+    check_plan(plan, validate_plan)
+    job_id, manuscript_id = uuid4(), uuid4()
+    requested = ManuscriptImportRequested(
+        manuscript_id=manuscript_id,
+        corpus_id=command.corpus_id,
+        job_id=job_id,
+        source=command.source,
+    )
+    created = JobCreated(
+        job_id=job_id,
+        kind="import",
+        corpus_id=command.corpus_id,
+        manuscript_id=manuscript_id,
+        plan=plan,
+    )
+    await store.append_streams(
+        [
+            StreamAppend(manuscript_stream(manuscript_id), [requested], NO_STREAM),
+            StreamAppend(job_stream(job_id), [created], NO_STREAM),
+        ],
+        metadata=Metadata(correlation_id=job_id, actor=actor),
+    )
+    return ImportAccepted(job_id, manuscript_id)
+
+
+def check_plan(plan: Plan, validate_plan: PlanValidator) -> None:
+    problems = validate_plan(plan)
+    if problems:
+        raise InvalidRequest("the plan cannot run: " + "; ".join(problems), problems=problems)

@@ -1,0 +1,109 @@
+"""The gateway's composition root: adapters from settings, background tasks, the FastAPI app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from gateway.adapters.api_keys import PostgresKeyStore
+from gateway.adapters.feed_hub import FeedHub
+from gateway.adapters.health import HealthProbe
+from gateway.adapters.migrate import upgrade_async
+from gateway.adapters.projection import ReadModelProjection
+from gateway.adapters.queries import ReadModels
+from gateway.application.completion import complete_finished_jobs
+from gateway.application.ports import PlanValidator, accept_any_plan
+from gateway.entrypoints.app import create_app
+from gateway.entrypoints.context import GatewayContext
+from gateway.entrypoints.metrics import GatewayMetrics
+from gateway.settings import GatewaySettings
+from infra.artifacts import FileArtifactStore
+from infra.eventstore import PostgresEventStore
+from infra.eventstore.migrate import upgrade_async as upgrade_event_store
+from infra.projections import ProjectionRunner
+from infra.settings import Settings
+
+log = logging.getLogger("gateway")
+
+
+def create_gateway_app(
+    settings: Settings | None = None,
+    gateway_settings: GatewaySettings | None = None,
+    plan_validator: PlanValidator = accept_any_plan,
+) -> FastAPI:
+    """The app to serve; `plan_validator` is the analyzer's, injected by the caller."""
+    shared = settings or Settings()
+    own = gateway_settings or GatewaySettings()
+
+    def start(metrics: GatewayMetrics) -> contextlib.AbstractAsyncContextManager[GatewayContext]:
+        return running_gateway(shared, own, plan_validator, metrics)
+
+    return create_app(start)
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    settings: Settings,
+    gateway_settings: GatewaySettings,
+    plan_validator: PlanValidator,
+    metrics: GatewayMetrics,
+) -> AsyncIterator[GatewayContext]:
+    """Migrate, connect, start the projection, the feed tailer and the completion watcher."""
+    if not settings.database_url:
+        raise RuntimeError("RECTO_DATABASE_URL is not set")
+    if gateway_settings.auth == "off":
+        log.warning("RECTO_AUTH=off: the API accepts every request as admin (embedded demo only)")
+    await upgrade_event_store(settings.database_url)
+    await upgrade_async(settings.database_url)
+    store = await PostgresEventStore.connect(settings.database_url, max_size=20)
+    projection = ReadModelProjection()
+    read_models = ReadModels(store.pool)
+    context = GatewayContext(
+        settings=gateway_settings,
+        store=store,
+        read_models=read_models,
+        keys=PostgresKeyStore(store.pool),
+        artifacts=FileArtifactStore(settings.artifacts),
+        hub=FeedHub(
+            store,
+            queue_events=gateway_settings.feed_queue_events,
+            poll_seconds=gateway_settings.feed_poll_seconds,
+        ),
+        health=HealthProbe(
+            store,
+            settings.nats_url,
+            projection.name,
+            projection.event_types,
+            gateway_settings.ready_max_lag_events,
+        ),
+        plan_validator=plan_validator,
+        metrics=metrics,
+    )
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(ProjectionRunner(store, projection).run(stop)),
+        asyncio.create_task(context.hub.run(stop)),
+        asyncio.create_task(
+            _watch_completions(context, stop, gateway_settings.completion_poll_seconds)
+        ),
+    ]
+    try:
+        yield context
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await store.close()
+
+
+async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every: float) -> None:
+    while not stop.is_set():
+        try:
+            await complete_finished_jobs(context.store, context.read_models)
+        except Exception:
+            log.exception("job completion check failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)

@@ -1,0 +1,89 @@
+"""Artifact endpoints: images, analyses and exports, streamed with an ETag (their sha256)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response, StreamingResponse
+
+from contracts import ArtifactRef
+from gateway.entrypoints.context import GatewayContext
+from gateway.entrypoints.problems import PROBLEM_RESPONSES
+from gateway.entrypoints.reads import visible_manuscript, visible_page
+from gateway.entrypoints.security import Context, Reader
+from infra.artifacts import iterate_artifact
+
+router = APIRouter(prefix="/v1", tags=["artifacts"], responses=PROBLEM_RESPONSES)
+_BINARY: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the artifact"},
+    304: {"description": "unchanged (If-None-Match)"},
+}
+_MANUSCRIPT_FORMATS = {"iiif-manifest": "iiif-manifest", "mets": "mets", "bundle.zip": "bundle"}
+
+
+def serve(
+    context: GatewayContext, request: Request, ref: dict[str, Any] | None, what: str
+) -> Response:
+    if not ref:
+        raise HTTPException(404, f"{what} is not available yet")
+    artifact = ArtifactRef.model_validate(ref)
+    etag = f'"{artifact.sha256}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
+    wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if etag in wanted or "*" in wanted:
+        return Response(status_code=304, headers=headers)
+    if not context.artifacts.exists(artifact):
+        raise HTTPException(404, f"{what} is recorded but its artifact is missing")
+    headers["Content-Length"] = str(artifact.bytes)
+    return StreamingResponse(
+        iterate_artifact(context.artifacts, artifact),
+        media_type=artifact.media_type,
+        headers=headers,
+    )
+
+
+@router.get("/pages/{page_id}/image/{variant}", responses=_BINARY, response_class=Response)
+async def page_image(
+    page_id: UUID,
+    variant: Literal["master", "derivative", "thumbnail"],
+    request: Request,
+    context: Context,
+    principal: Reader,
+) -> Response:
+    page = await visible_page(context, principal, page_id)
+    return serve(context, request, page.images.get(variant), f"the {variant} image")
+
+
+@router.get("/pages/{page_id}/analysis", responses=_BINARY, response_class=Response)
+async def page_analysis(
+    page_id: UUID, request: Request, context: Context, principal: Reader
+) -> Response:
+    page = await visible_page(context, principal, page_id)
+    return serve(context, request, page.analysis, "the analysis")
+
+
+@router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
+async def page_export(
+    page_id: UUID,
+    export: Literal["alto", "page", "text", "annotations"],
+    request: Request,
+    context: Context,
+    principal: Reader,
+) -> Response:
+    page = await visible_page(context, principal, page_id)
+    return serve(context, request, page.formats.get(export), f"the {export} export")
+
+
+@router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
+async def manuscript_export(
+    manuscript_id: UUID,
+    export: Literal["iiif-manifest", "mets", "bundle.zip"],
+    request: Request,
+    context: Context,
+    principal: Reader,
+) -> Response:
+    manuscript = await visible_manuscript(context, principal, manuscript_id)
+    ref = manuscript.formats.get(_MANUSCRIPT_FORMATS[export])
+    return serve(context, request, ref, f"the {export} export")

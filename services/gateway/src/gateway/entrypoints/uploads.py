@@ -1,0 +1,120 @@
+"""Uploads: multipart images streamed into the artifact store, then imported like any source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+from uuid import UUID
+
+import anyio
+from fastapi import APIRouter, HTTPException, Request, Response
+from starlette.datastructures import UploadFile
+
+from contracts import ArtifactRef, Plan, RequestImport, UploadedImage, UploadSource
+from gateway.application.imports import request_import
+from gateway.domain.sniff import HEAD_BYTES, sniff_image
+from gateway.entrypoints.commands import check_corpus
+from gateway.entrypoints.problems import PROBLEM_RESPONSES
+from gateway.entrypoints.schemas import Accepted
+from gateway.entrypoints.security import Context, Writer
+from infra.artifacts import CHUNK, ArtifactStore
+
+router = APIRouter(prefix="/v1", tags=["commands"], responses=PROBLEM_RESPONSES)
+
+_MULTIPART: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "labels": {"type": "array", "items": {"type": "string"}},
+                        "label": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/corpora/{corpus_id}/uploads",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_MULTIPART,
+    responses={
+        413: PROBLEM_RESPONSES[404] | {"description": "upload over the size limit"},
+        415: PROBLEM_RESPONSES[404] | {"description": "a file is not an image"},
+    },
+)
+async def post_upload(
+    corpus_id: UUID, request: Request, response: Response, context: Context, principal: Writer
+) -> Accepted:
+    check_corpus(principal, corpus_id)
+    limit = context.settings.upload_max_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"uploads are limited to {limit} bytes")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(415, "send the images as multipart/form-data")
+    async with request.form(max_files=1000, max_fields=1000) as form:
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+        labels = [str(v) for v in form.getlist("labels")]
+        label = form.get("label")
+        if not uploads:
+            raise HTTPException(422, "no file in the `files` field")
+        files = await _store_all(context.artifacts, uploads, labels, limit)
+    source = UploadSource(files=files, label=str(label) if isinstance(label, str) else None)
+    result = await request_import(
+        context.store,
+        context.read_models,
+        RequestImport(corpus_id=corpus_id, source=source),
+        Plan(),
+        context.plan_validator,
+        actor=principal.key_id,
+    )
+    url = f"/v1/jobs/{result.job_id}"
+    response.headers["Location"] = url
+    return Accepted(
+        id=result.job_id,
+        status_url=url,
+        job_id=result.job_id,
+        manuscript_id=result.manuscript_id,
+    )
+
+
+async def _store_all(
+    artifacts: ArtifactStore, uploads: list[UploadFile], labels: list[str], limit: int
+) -> list[UploadedImage]:
+    files, total = [], 0
+    for position, upload in enumerate(uploads):
+        head = await upload.read(HEAD_BYTES)
+        media_type = sniff_image(head)
+        if media_type is None:
+            raise HTTPException(415, f"{upload.filename or 'a file'} is not a supported image")
+        await upload.seek(0)
+        ref = await anyio.to_thread.run_sync(
+            artifacts.put_stream, _chunks(upload.file, limit - total), media_type
+        )
+        total += ref.bytes
+        files.append(
+            UploadedImage(
+                artifact=ArtifactRef(sha256=ref.sha256, media_type=media_type, bytes=ref.bytes),
+                filename=upload.filename or f"upload-{position}",
+                label=labels[position] if position < len(labels) else None,
+            )
+        )
+    return files
+
+
+def _chunks(file: IO[bytes], budget: int) -> Iterator[bytes]:
+    """The file's bytes, refusing (413) past `budget` — for bodies sent without a length."""
+    while chunk := file.read(CHUNK):
+        budget -= len(chunk)
+        if budget < 0:
+            raise HTTPException(413, "uploads are over the size limit")
+        yield chunk

@@ -1,0 +1,159 @@
+"""The gateway served by uvicorn on a loopback port, over a real PostgreSQL and NATS."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+
+from gateway.adapters.api_keys import create_api_key
+from gateway.adapters.migrate import upgrade
+from gateway.application.ports import PlanValidator, accept_any_plan
+from gateway.bootstrap import create_gateway_app
+from gateway.settings import GatewaySettings
+from infra.eventstore import asyncpg_dsn
+from infra.settings import Settings
+
+
+@dataclass
+class ServedGateway:
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+    artifacts: Path
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+def serve_gateway(
+    database_url: str,
+    nats_url: str | None,
+    artifacts: Path,
+    gateway_settings: GatewaySettings,
+    plan_validator: PlanValidator = accept_any_plan,
+) -> ServedGateway:
+    """Start uvicorn in a thread of its own (its own event loop), on a free loopback port."""
+    settings = Settings(database_url=database_url, nats_url=nats_url, artifacts=artifacts)
+    app = create_gateway_app(settings, gateway_settings, plan_validator)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, log_level="warning", ws="websockets-sansio", lifespan="on", timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(400):
+        if server.started or not thread.is_alive():
+            break
+        threading.Event().wait(0.025)
+    if not server.started:
+        raise RuntimeError("the gateway did not start")
+    return ServedGateway(f"http://127.0.0.1:{port}", server, thread, artifacts)
+
+
+def settings_for_tests(**overrides: object) -> GatewaySettings:
+    values: dict[str, object] = {
+        "auth": "on",
+        "feed_heartbeat_seconds": 1.0,
+        "completion_poll_seconds": 0.05,
+        "upload_max_bytes": 2_000_000,
+        "rate_limit_per_second": 1000.0,
+        "rate_limit_burst": 1000,
+    }
+    values.update(overrides)
+    return GatewaySettings.model_validate(values)
+
+
+@pytest.fixture
+def gateway_database(database_url: str) -> str:
+    """A database with the event store's tables and the gateway's own."""
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+def gateway(gateway_database: str, nats_url: str, tmp_path: Path) -> Iterator[ServedGateway]:
+    served = serve_gateway(gateway_database, nats_url, tmp_path / "artifacts", settings_for_tests())
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+async def pool(gateway_database: str) -> AsyncIterator[asyncpg.Pool]:
+    created = await asyncpg.create_pool(asyncpg_dsn(gateway_database), min_size=1, max_size=4)
+    yield created
+    await created.close()
+
+
+@dataclass
+class Keys:
+    admin: str
+    write: str
+    read: str
+
+
+@pytest.fixture
+async def keys(pool: asyncpg.Pool) -> Keys:
+    return Keys(
+        admin=await create_api_key(pool, ["admin"]),
+        write=await create_api_key(pool, ["write"]),
+        read=await create_api_key(pool, ["read"]),
+    )
+
+
+@pytest.fixture
+async def client(gateway: ServedGateway, keys: Keys) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=gateway.url, headers={"X-API-Key": keys.admin}, timeout=10
+    ) as created:
+        yield created
+
+
+@pytest.fixture
+def start_gateway(
+    gateway_database: str, nats_url: str, tmp_path: Path
+) -> Iterator[Callable[..., ServedGateway]]:
+    """Start more gateways (replicas, other settings) on the same database and artifacts."""
+    started: list[ServedGateway] = []
+
+    def start(
+        plan_validator: PlanValidator = accept_any_plan, **overrides: object
+    ) -> ServedGateway:
+        served = serve_gateway(
+            gateway_database,
+            nats_url,
+            tmp_path / "artifacts",
+            settings_for_tests(**overrides),
+            plan_validator,
+        )
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture(scope="session")
+def kit() -> ModuleType:
+    """`service_events.py`: the events ingest, analyzer and exporter would append."""
+    path = Path(__file__).with_name("service_events.py")
+    spec = importlib.util.spec_from_file_location("gateway_service_events", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
