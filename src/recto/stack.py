@@ -74,8 +74,11 @@ def running_stack(
                 log = (state_dir / f"{name}.log").open("ab")
                 stack.processes[name] = subprocess.Popen(
                     [sys.executable, "-m", "recto", "serve", name],
-                    env=environment, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                )  # fmt: skip
+                    env=environment,
+                    stdout=log,
+                    stderr=log,
+                    stdin=subprocess.DEVNULL,
+                )
             wait_until_ready(stack)
             yield stack
         finally:

@@ -52,12 +52,21 @@ async def services(
 
 async def request_import(store: PostgresEventStore, manifest_url: str) -> UUID:
     corpus_id, manuscript_id, job_id = uuid4(), uuid4(), uuid4()
-    requested = ManuscriptImportRequested(manuscript_id=manuscript_id, corpus_id=corpus_id,
-                                          job_id=job_id, source=IiifSource(url=manifest_url))  # fmt: skip
-    await store.append_streams([
-        StreamAppend(manuscript_stream(manuscript_id), [requested], 0),
-        StreamAppend(job_stream(job_id), [JobCreated(job_id=job_id, kind="import", plan=Plan())], 0),
-    ], metadata=Metadata(correlation_id=job_id, actor="test"))  # fmt: skip
+    requested = ManuscriptImportRequested(
+        manuscript_id=manuscript_id,
+        corpus_id=corpus_id,
+        job_id=job_id,
+        source=IiifSource(url=manifest_url),
+    )
+    await store.append_streams(
+        [
+            StreamAppend(manuscript_stream(manuscript_id), [requested], 0),
+            StreamAppend(
+                job_stream(job_id), [JobCreated(job_id=job_id, kind="import", plan=Plan())], 0
+            ),
+        ],
+        metadata=Metadata(correlation_id=job_id, actor="test"),
+    )
     return job_id
 
 

@@ -14,6 +14,12 @@ from contracts.values import ArtifactRef, MetadataEntry
 class IiifSource(Contract):
     kind: Literal["iiif"] = "iiif"
     url: HttpUrl
+    watch_interval_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="re-read the manifest this often and register new canvases; none: never "
+        "(the gateway asks for at least 60 s, ingest's scheduler enforces its own minimum)",
+    )
 
 
 class ImageUrl(Contract):

@@ -18,10 +18,16 @@ from contracts.subjects import event_subject
 
 def recorded(event: CorpusCreated) -> RecordedEvent:
     return RecordedEvent(
-        position=42, event_id=uuid4(), stream_id=f"corpus-{event.corpus_id}", stream_version=1,
-        type=event.type, schema_version=event.schema_version, occurred_at=datetime.now(UTC),
-        metadata=Metadata(correlation_id=uuid4(), actor="gateway"), data=event,
-    )  # fmt: skip
+        position=42,
+        event_id=uuid4(),
+        stream_id=f"corpus-{event.corpus_id}",
+        stream_version=1,
+        type=event.type,
+        schema_version=event.schema_version,
+        occurred_at=datetime.now(UTC),
+        metadata=Metadata(correlation_id=uuid4(), actor="gateway"),
+        data=event,
+    )
 
 
 @given(slug=st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True), title=st.text(min_size=1))

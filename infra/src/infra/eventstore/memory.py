@@ -63,9 +63,18 @@ class InMemoryEventStore:
                 version += 1
                 event_id, position = uuid4(), len(self._log) + 1
                 self._log.append(
-                    RawEvent(position, event_id, append.stream_id, version, event.type,
-                             event.schema_version, payload, meta, now)
-                )  # fmt: skip
+                    RawEvent(
+                        position,
+                        event_id,
+                        append.stream_id,
+                        version,
+                        event.type,
+                        event.schema_version,
+                        payload,
+                        meta,
+                        now,
+                    )
+                )
                 out.append(Appended(event_id, append.stream_id, version, position))
             self._versions[append.stream_id] = version
         if idempotency:

@@ -241,12 +241,18 @@ class _AppendRows:
 
     def parameters(self, metadata: Metadata, idempotency: Idempotency | None) -> list[object]:
         return [
-            list(range(len(self.stream_ids))), self.stream_ids, self.offsets, self.types,
-            self.versions, self.payloads, list(self.expected), list(self.expected.values()),
+            list(range(len(self.stream_ids))),
+            self.stream_ids,
+            self.offsets,
+            self.types,
+            self.versions,
+            self.payloads,
+            list(self.expected),
+            list(self.expected.values()),
             metadata.model_dump_json(),
             idempotency.consumer if idempotency else None,
             idempotency.event_id if idempotency else None,
-        ]  # fmt: skip
+        ]
 
 
 def _conflicting_stream(

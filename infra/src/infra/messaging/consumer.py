@@ -111,12 +111,14 @@ class ConsumerRuntime:
             await message.ack()
             return
         delivered = raw.metadata.num_delivered or 1
-        log_context.set({
-            "consumer": subscription.consumer,
-            "event_id": str(event.event_id),
-            "event_type": event.type,
-            "correlation_id": str(event.correlation_id or ""),
-        })  # fmt: skip
+        log_context.set(
+            {
+                "consumer": subscription.consumer,
+                "event_id": str(event.event_id),
+                "event_type": event.type,
+                "correlation_id": str(event.correlation_id or ""),
+            }
+        )
         heartbeat = asyncio.create_task(self._heartbeat(message, subscription))
         try:
             emitted = await subscription.handler(event)

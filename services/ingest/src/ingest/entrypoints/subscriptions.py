@@ -51,8 +51,21 @@ def ingest_subscriptions(
         return [(page_stream(event.data.page_id), failed)]
 
     return [
-        Subscription("ingest-imports", ["manuscript.import_requested"], on_import_requested,
-                     import_gave_up, max_deliver=max_deliver, ack_wait=ack_wait),
-        Subscription("ingest-pages", ["page.registered"], on_page_registered, normalise_gave_up,
-                     max_deliver=max_deliver, ack_wait=ack_wait, batch_size=4),
-    ]  # fmt: skip
+        Subscription(
+            "ingest-imports",
+            ["manuscript.import_requested"],
+            on_import_requested,
+            import_gave_up,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait,
+        ),
+        Subscription(
+            "ingest-pages",
+            ["page.registered"],
+            on_page_registered,
+            normalise_gave_up,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait,
+            batch_size=4,
+        ),
+    ]
