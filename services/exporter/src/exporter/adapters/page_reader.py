@@ -58,7 +58,8 @@ class _PageReader:
         page = self.root.find("pc:Page", self.ns)
         if page is None:
             raise InvalidDocument("PAGE document has no Page")
-        width, height = int(page.get("imageWidth", 0)), int(page.get("imageHeight", 0))
+        width = round(float(page.get("imageWidth", 0)))
+        height = round(float(page.get("imageHeight", 0)))
         if width <= 0 or height <= 0:
             raise InvalidDocument("PAGE Page has no imageWidth/imageHeight")
         regions: list[Region] = []

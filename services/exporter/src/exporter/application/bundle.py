@@ -7,11 +7,13 @@ last from a slimmed copy of each page.
 
 from __future__ import annotations
 
+import mimetypes
 import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from stream_zip import ZIP_64, MemberFile, stream_zip
+from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from contracts import ManuscriptImported
 from exporter.application.manuscript import build_iiif_manifest, build_mets
@@ -20,7 +22,10 @@ from exporter.domain.formats import PageFormat
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
 
-ImageChunks = Callable[[ManuscriptPage], Iterable[bytes] | None]
+# Opens a page's image as chunks, or None; it is opened twice (checksum, then copy), since
+# images are stored uncompressed and a zip entry needs its CRC before its data when streamed.
+ImageOpener = Callable[[], Iterable[bytes]]
+ImageSource = Callable[[ManuscriptPage], ImageOpener | None]
 ZIP_EPOCH = datetime(1980, 1, 1)
 _MODE = stat.S_IFREG | 0o644
 
@@ -30,24 +35,29 @@ def stream_bundle(
     pages: Iterable[ManuscriptPage],
     base_url: str,
     *,
-    image_chunks: ImageChunks | None = None,
+    images: ImageSource | None = None,
 ) -> Iterator[bytes]:
     """Zip chunks; same pages in, same bytes out (member times come from the analyses)."""
-    return iter(stream_zip(_members(imported, pages, GatewayUrls(base_url), image_chunks)))
+    members = _members(imported, pages, GatewayUrls(base_url), images)
+    return iter(stream_zip(members, get_compressobj=_deflate))
+
+
+def _deflate() -> zlib._Compress:
+    return zlib.compressobj(level=6, wbits=-zlib.MAX_WBITS)
 
 
 def _members(
     imported: ManuscriptImported,
     pages: Iterable[ManuscriptPage],
     urls: GatewayUrls,
-    image_chunks: ImageChunks | None,
+    images: ImageSource | None,
 ) -> Iterator[MemberFile]:
     slim: list[ManuscriptPage] = []
     latest = ZIP_EPOCH
     for page in pages:
         number = page.registered.index + 1
-        if image_chunks is not None and (chunks := image_chunks(page)) is not None:
-            yield f"images/{number:04d}.jpg", ZIP_EPOCH, _MODE, ZIP_64, chunks
+        if images is not None and (opener := images(page)) is not None:
+            yield _image_member(page, number, opener)
         analysis = page.analysis
         if analysis is not None:
             stamp = max(ZIP_EPOCH, analysis.created_at.replace(tzinfo=None))
@@ -62,6 +72,16 @@ def _members(
     manifest = build_iiif_manifest(manuscript, urls.base_url).content
     yield "manifest.json", latest, _MODE, ZIP_64, (manifest,)
     yield "mets.xml", latest, _MODE, ZIP_64, (build_mets(manuscript, urls.base_url).content,)
+
+
+def _image_member(page: ManuscriptPage, number: int, opener: ImageOpener) -> MemberFile:
+    size, crc = 0, 0
+    for chunk in opener():
+        size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+    media_type = page.master.media_type if page.master else "image/jpeg"
+    extension = mimetypes.guess_extension(media_type) or ".bin"
+    name = f"images/{number:04d}{extension}"
+    return name, ZIP_EPOCH, _MODE, NO_COMPRESSION_64(size, crc), opener()
 
 
 def _rendered(fmt: PageFormat, page: ManuscriptPage, urls: GatewayUrls) -> Iterator[bytes]:
