@@ -130,11 +130,13 @@ def start_gateway(
     started: list[ServedGateway] = []
 
     def start(
-        plan_validator: PlanValidator = accept_any_plan, **overrides: object
+        plan_validator: PlanValidator = accept_any_plan,
+        nats: str | None = nats_url,
+        **overrides: object,
     ) -> ServedGateway:
         served = serve_gateway(
             gateway_database,
-            nats_url,
+            nats,
             tmp_path / "artifacts",
             settings_for_tests(**overrides),
             plan_validator,

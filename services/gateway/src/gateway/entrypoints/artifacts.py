@@ -28,7 +28,7 @@ def serve(
 ) -> Response:
     if not ref:
         raise HTTPException(404, f"{what} is not available yet")
-    artifact = ArtifactRef.model_validate(ref)
+    artifact = ArtifactRef(sha256=ref["sha256"], media_type=ref["media_type"], bytes=ref["bytes"])
     etag = f'"{artifact.sha256}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=31536000, immutable"}
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
