@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+
 import pytest
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 import iiif_prezi3
 
 from contracts import ImageRef
-
 from exporter.adapters import xsd
 from exporter.adapters.alto_reader import read_alto
 from exporter.application.bundle import stream_bundle

@@ -4,14 +4,14 @@ import pytest
 
 from contracts import Box, RegionType
 from contracts.errors import InvalidDocument
-
 from exporter.adapters.alto_reader import read_alto
 from exporter.adapters.page_reader import read_page
 
 ALTO_V3 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">
   <Description><MeasurementUnit>pixel</MeasurementUnit>
-    <OCRProcessing ID="o"><ocrProcessingStep><processingDateTime>2020-02-02T10:00:00</processingDateTime>
+    <OCRProcessing ID="o"><ocrProcessingStep>
+      <processingDateTime>2020-02-02T10:00:00</processingDateTime>
       <processingSoftware><softwareName>tesseract</softwareName><softwareVersion>4.1</softwareVersion>
       </processingSoftware></ocrProcessingStep></OCRProcessing></Description>
   <Layout><Page ID="p" PHYSICAL_IMG_NR="1" WIDTH="800.4" HEIGHT="600">

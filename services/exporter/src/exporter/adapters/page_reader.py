@@ -108,7 +108,7 @@ class _PageReader:
             return parse_points(coords.get("points", ""))
         # PAGE 2010 wrote one <Point x y/> per vertex.
         return [
-            (max(0, int(p.get("x", 0))), max(0, int(p.get("y", 0))))
+            (max(0, round(float(p.get("x", 0)))), max(0, round(float(p.get("y", 0)))))
             for p in coords.iterfind("pc:Point", self.ns)
         ]
 
