@@ -1,0 +1,48 @@
+"""Check a plan before a job is accepted: the gateway answers 422 with these problems."""
+
+from __future__ import annotations
+
+from analyzer.adapters.prompts import PromptTemplates
+from analyzer.domain.conditions import parse_condition
+from analyzer.domain.engines import ANALYSIS_ENGINES, PROMPTED_ENGINES, STAGE_ENGINES
+from contracts import Plan
+from contracts.errors import ContractError
+
+_templates = PromptTemplates()
+
+
+def validate_plan(plan: Plan) -> list[str]:
+    """Every problem found, each naming where it is; an empty list means the plan can run."""
+    problems: list[str] = []
+    steps = [("primary", plan.primary)] + [
+        (f"fallbacks[{i}]", step) for i, step in enumerate(plan.fallbacks)
+    ]
+    for where, step in steps:
+        if step.engine not in ANALYSIS_ENGINES:
+            problems.append(
+                f"{where}: unknown engine {step.engine!r} (known: {sorted(ANALYSIS_ENGINES)})"
+            )
+        if step.when is not None:
+            if where == "primary":
+                problems.append("primary: a condition ('when') only applies to fallbacks")
+            else:
+                try:
+                    parse_condition(step.when)
+                except ContractError as error:
+                    problems.append(f"{where}.when: {error}")
+        if step.prompt is not None:
+            if step.engine not in PROMPTED_ENGINES:
+                problems.append(f"{where}: engine {step.engine!r} takes no prompt")
+            elif problem := _templates.problem(step.prompt):
+                problems.append(f"{where}.prompt: {problem}")
+    names = [stage.name for stage in plan.stages]
+    for i, stage in enumerate(plan.stages):
+        where = f"stages[{i}] ({stage.name})"
+        if stage.engine not in STAGE_ENGINES:
+            known = sorted(STAGE_ENGINES)
+            problems.append(f"{where}: engine {stage.engine!r} cannot run stages (known: {known})")
+        if names.count(stage.name) > 1:
+            problems.append(f"{where}: stage names must be unique")
+        if problem := _templates.problem(stage.prompt):
+            problems.append(f"{where}.prompt: {problem}")
+    return problems
