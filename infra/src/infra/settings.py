@@ -21,5 +21,9 @@ class Settings(BaseSettings):
     max_deliver: int = Field(default=5, ge=1)
     ack_wait_seconds: float = Field(default=60.0, gt=0)
     fetch_allow: str = Field(default="", description="hosts/CIDRs exempt from the SSRF guard")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the gateway's public base URL, written into IIIF ids and METS file links",
+    )
     log_level: str = "INFO"
     log_json: bool = True
