@@ -1,0 +1,69 @@
+"""Q1: Recto's TesseractEngine against the plain tesseract CLI on the real GT pages."""
+
+import os
+import shutil
+from pathlib import Path
+
+import anyio
+import pytest
+
+from analyzer.adapters.ground_truth import find_ground_truth
+from analyzer.adapters.tesseract import TesseractEngine
+from analyzer.application.cer import cer
+from analyzer.application.evaluation import evaluate_folder
+
+# Engine and CLI read identical pixels, but tesserocr bundles libtesseract 5.5 while Debian's
+# CLI is 5.3: their LSTM and layout code differ slightly, so a page can swing by a few tenths
+# of a point either way. 0.5 points absorbs that drift and nothing more.
+TOLERANCE = 0.005
+
+# One page is handwriting, which Tesseract cannot read: both routes are ~80% CER, i.e. noise,
+# and the 5.5/5.3 drift there is 2.2 points (measured on the same PNG pixels through both).
+# It is still evaluated, printed and bounded, with the drift it was measured at; see the
+# analyzer's notes. Every printed page gets the strict tolerance.
+UNREADABLE_HANDWRITING = {"kraken-transkribus-170025120000003_0074/170025120000003,0074.jpg": 0.025}
+
+
+async def cli_text(image: Path, languages: list[str]) -> str:
+    environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["tesseract", str(image), "stdout", "-l", "+".join(languages)]
+    result = await anyio.run_process(command, env=environment, check=True)
+    return result.stdout.decode("utf-8")
+
+
+@pytest.mark.slow
+async def test_recto_tesseract_is_no_worse_than_the_tesseract_cli(
+    corpora: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("tesseract") is None:
+        pytest.skip(
+            "the tesseract CLI is not installed (apt-get install tesseract-ocr): no baseline"
+        )
+    gt_dir = corpora / "ocr-gt"
+    truths = {str(t.image.relative_to(gt_dir)): t for t in find_ground_truth(gt_dir)}
+
+    report = await evaluate_folder(gt_dir, TesseractEngine())
+
+    # Every image with ground truth beside it was evaluated, each with its languages.
+    assert sorted(p.image for p in report.pages) == sorted(truths)
+    assert len(report.pages) == 11
+    rows, worse = [], []
+    for page in report.pages:
+        baseline = await cli_text(gt_dir / page.image, page.languages)
+        if page.cer is None:
+            assert not truths[page.image].lines, page.image  # only layout-only GT has no CER
+            rows.append(f"{page.image[:60]:60} {'+'.join(page.languages):8} {'n/a':>7} {'n/a':>7}")
+            continue
+        cli_cer = cer(truths[page.image].text, baseline)
+        rows.append(
+            f"{page.image[:60]:60} {'+'.join(page.languages):8} {page.cer:7.2%} {cli_cer:7.2%}"
+        )
+        allowed = UNREADABLE_HANDWRITING.get(page.image, TOLERANCE)
+        if page.cer > cli_cer + allowed:
+            worse.append(f"{page.image}: recto {page.cer:.2%} > cli {cli_cer:.2%}")
+    with capsys.disabled():
+        print(f"\n{'page':60} {'langs':8} {'recto':>7} {'cli':>7}", *rows, sep="\n")
+        print(f"overall CER (recto): {report.overall_cer:.2%}")
+    assert not worse, worse
+    assert report.overall_cer is not None
+    assert report.model_dump_json()  # the report is JSON-dumpable for `recto eval`
