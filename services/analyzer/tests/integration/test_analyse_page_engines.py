@@ -204,7 +204,8 @@ async def test_stage_two_is_asked_with_stage_ones_output(fake_vlm_server) -> Non
     buffer = io.BytesIO()
     Image.new("L", (300, 400), 255).save(buffer, "PNG")
     page = normalise_bytes(buffer.getvalue(), artifacts)
-    fake_vlm_server.chat("Enlightenment is man's emergence from his self-incurred immaturity.")
+    translation = "Enlightenment is man's emergence from his self-incurred immaturity."
+    fake_vlm_server.chat(translation)
     fake_vlm_server.chat("Kant defines enlightenment.")
     plan = Plan(
         primary=EngineStep(engine="null"),
@@ -220,7 +221,7 @@ async def test_stage_two_is_asked_with_stage_ones_output(fake_vlm_server) -> Non
     prompts = [r["messages"][0]["content"][0]["text"] for r in fake_vlm_server.requests]
     assert prompts == [
         "Translate into English:\nnull engine output",
-        "Summarise in one line: Enlightenment is man's emergence from his self-incurred immaturity.",
+        f"Summarise in one line: {translation}",
     ]
     stages = [e.stage for _, e in emitted if isinstance(e, PageAnalysisStageCompleted)]
     assert stages == ["translation", "summary"]

@@ -72,7 +72,7 @@ async def test_a_good_answer_becomes_a_page_analysis_in_master_pixels(
 ) -> None:
     monkeypatch.setenv("RECTO_TEST_VLM_KEY", "sk-test-key")
     fake_vlm_server.chat(json.dumps(ANSWER))
-    engine, artifacts, _ = engine_for(fake_vlm_server)
+    engine, _, _ = engine_for(fake_vlm_server)
 
     analysis = await engine.analyse(page_image(), STEP, "Transcribe this page.")
 
@@ -166,7 +166,7 @@ async def test_a_model_slower_than_the_timeout_fails_the_attempt(fake_vlm_server
     fake_vlm_server.chat(json.dumps(ANSWER), delay_s=1.5)
     engine, _, _ = engine_for(fake_vlm_server, timeout_s=0.2, max_attempts=2)
 
-    with pytest.raises(EngineFailed, match="timed out after 0.2 s") as failure:
+    with pytest.raises(EngineFailed, match=r"timed out after 0\.2 s") as failure:
         await engine.analyse(page_image(), STEP, "Transcribe.")
 
     assert failure.value.retryable is True

@@ -78,7 +78,8 @@ async def test_low_confidence_falls_back_and_keeps_the_fallbacks_result() -> Non
     # The VLM got the profile's prompt, rendered with the profile's languages.
     step, prompt = vlm.calls[0]
     assert step.prompt == "transcribe-manuscript"
-    assert prompt is not None and "medieval manuscript in lat / fra" in prompt
+    assert prompt is not None
+    assert "medieval manuscript in lat / fra" in prompt
 
 
 async def test_a_failed_fallback_keeps_the_earlier_result() -> None:
