@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 
 from infra.settings import Settings
-from recto.services import SERVICES
-from recto.services import serve as serve_service
-from recto.stack import running_stack
+from recto import SERVICES
+
+# Commands import what they need themselves: `recto healthcheck` runs every few seconds in
+# each container and must stay cheap.
 
 app = typer.Typer(
     help="Recto: manuscripts and printed books to validated transcriptions.", no_args_is_help=True
@@ -28,6 +29,8 @@ def serve(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))]) -> No
     """Run one service, as a container would."""
     if name not in SERVICES:
         raise typer.BadParameter(f"choose one of {', '.join(SERVICES)}")
+    from recto.services import serve as serve_service
+
     serve_service(name)
 
 
@@ -43,7 +46,7 @@ def migrate() -> None:
 @app.command()
 def healthcheck(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))]) -> None:
     """Exit 0 while the service in this container beats its heartbeat (container healthchecks)."""
-    from infra.service import is_healthy
+    from infra.health import is_healthy
 
     if not is_healthy(Settings().state_dir / "health" / name):
         raise typer.Exit(1)
@@ -55,6 +58,8 @@ def up(
     state_dir: StateDir = Path(".state"),
 ) -> None:
     """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers."""
+    from recto.stack import running_stack
+
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())

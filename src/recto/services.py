@@ -10,8 +10,6 @@ from infra.messaging.relay_process import run_relay
 from infra.service import Build, run_service, stop_on_signals
 from infra.settings import Settings
 
-SERVICES = ("relay", "ingest", "analyzer", "exporter", "gateway")
-
 
 def _builder(name: str) -> Build:
     if name == "ingest":

@@ -17,7 +17,7 @@ import httpx
 from infra.embedded import EmbeddedNats, EmbeddedPostgres
 from infra.embedded.process import free_port, stop_process
 from infra.eventstore.migrate import upgrade
-from recto.services import SERVICES
+from recto import SERVICES
 
 
 @dataclass

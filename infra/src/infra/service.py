@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import anyio
 from faststream.nats import NatsBroker
 
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
+from infra.health import beat
 from infra.messaging.consumer import ConsumerRuntime, Subscription
 from infra.settings import Settings
 
@@ -45,31 +42,6 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-HEARTBEAT_SECONDS = 5.0
-
-
-def heartbeat_file(path: Path) -> BackgroundTask:
-    """Touch `path` while the service runs: container healthchecks read its age."""
-
-    async def beat(stop: asyncio.Event) -> None:
-        file = anyio.Path(path)
-        await file.parent.mkdir(parents=True, exist_ok=True)
-        while not stop.is_set():
-            await file.touch()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
-        await file.unlink(missing_ok=True)
-
-    return beat
-
-
-def is_healthy(path: Path, *, max_age: float = 3 * HEARTBEAT_SECONDS) -> bool:
-    try:
-        return time.time() - path.stat().st_mtime < max_age
-    except FileNotFoundError:
-        return False
-
-
 async def run_service(name: str, settings: Settings, build: Build, stop: asyncio.Event) -> None:
     if not settings.database_url or not settings.nats_url:
         raise SystemExit("RECTO_DATABASE_URL and RECTO_NATS_URL must be set")
@@ -87,8 +59,8 @@ async def run_service(name: str, settings: Settings, build: Build, stop: asyncio
         log.info(
             "service started", extra={"subscriptions": [s.consumer for s in parts.subscriptions]}
         )
-        background = [*parts.background, heartbeat_file(settings.state_dir / "health" / name)]
-        tasks = [asyncio.create_task(task(stop)) for task in background]
+        tasks = [asyncio.create_task(task(stop)) for task in parts.background]
+        tasks.append(asyncio.create_task(beat(settings.state_dir / "health" / name, stop)))
         await stop.wait()
         await asyncio.gather(*tasks)
     finally:
