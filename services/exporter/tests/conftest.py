@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from contracts import (
     Box,
     EngineInfo,
+    Event,
+    ImageRef,
+    JobCreated,
     Line,
     ManuscriptImported,
+    Metadata,
     MetadataEntry,
     PageAnalysis,
+    PageAnalyzed,
     PageImage,
+    PageImageNormalized,
     PageRegistered,
+    Plan,
     Range,
     Region,
     RegionType,
     Word,
+    job_stream,
+    manuscript_stream,
+    page_stream,
 )
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from infra.artifacts import ArtifactStore, InMemoryArtifactStore
+from infra.eventstore import EventStore, InMemoryEventStore, StreamAppend
 
 MANUSCRIPT_ID = UUID("00000000-0000-4000-8000-000000000001")
 CORPUS_ID = UUID("00000000-0000-4000-8000-000000000002")
@@ -154,3 +166,76 @@ def base_url() -> str:
 @pytest.fixture
 def make_registration() -> object:
     return registration
+
+
+IMAGE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8 + b"\xff\xd9"
+"""Stands in for a master JPEG: the bundle copies image bytes, it never decodes them."""
+
+
+class Seeder:
+    """Appends a manuscript's history the way ingest and the analyzer would, page by page."""
+
+    def __init__(self, store: EventStore, artifacts: ArtifactStore, analysis: PageAnalysis):
+        self.store, self.artifacts, self.analysis = store, artifacts, analysis
+        self.manuscript_id, self.job_id = uuid4(), uuid4()
+
+    def page_id(self, index: int) -> UUID:
+        return UUID(int=self.manuscript_id.int ^ (index + 1))
+
+    async def import_manuscript(self, page_count: int, plan: Plan | None = None) -> None:
+        imported = ManuscriptImported(
+            manuscript_id=self.manuscript_id,
+            corpus_id=CORPUS_ID,
+            label="Heures",
+            page_count=page_count,
+        )
+        created = JobCreated(job_id=self.job_id, kind="import", plan=plan or Plan())
+        await self.store.append_streams(
+            [
+                StreamAppend(manuscript_stream(self.manuscript_id), [imported]),
+                StreamAppend(job_stream(self.job_id), [created]),
+            ],
+            metadata=Metadata(correlation_id=self.job_id),
+        )
+
+    async def register(self, index: int) -> None:
+        registered = registration(
+            index,
+            page_id=self.page_id(index),
+            manuscript_id=self.manuscript_id,
+            job_id=self.job_id,
+            canvas_id=f"https://library.example/iiif/{self.manuscript_id}/canvas/{index + 1}",
+        )
+        master = self.artifacts.put(IMAGE, "image/jpeg")
+        image = ImageRef(**master.model_dump(), width=2000, height=3000)
+        normalized = PageImageNormalized(
+            page_id=registered.page_id,
+            job_id=self.job_id,
+            master=image,
+            derivative=image,
+            thumbnail=image,
+        )
+        await self.store.append(page_stream(registered.page_id), [registered, normalized])
+
+    def analyzed(self, index: int, *, text: str = "Livre d'heures") -> PageAnalyzed:
+        analysis = self.analysis.model_copy(update={"page_id": str(self.page_id(index))})
+        first = analysis.regions[1].lines[0].model_copy(update={"text": text, "words": []})
+        regions = [*analysis.regions]
+        regions[1] = regions[1].model_copy(update={"lines": [first]})
+        analysis = analysis.model_copy(update={"regions": regions})
+        ref = self.artifacts.put(analysis.model_dump_json().encode(), PageAnalysis.media_type)
+        return PageAnalyzed(
+            page_id=self.page_id(index),
+            job_id=self.job_id,
+            analysis=ref,
+            engine="tesseract",
+            duration_ms=1.0,
+        )
+
+    async def record(self, index: int, event: Event) -> None:
+        await self.store.append(page_stream(self.page_id(index)), [event])
+
+
+@pytest.fixture
+def seeder(analysis: PageAnalysis) -> Seeder:
+    return Seeder(InMemoryEventStore(), InMemoryArtifactStore(), analysis)

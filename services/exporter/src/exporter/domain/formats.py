@@ -41,3 +41,8 @@ BUNDLE_MEDIA_TYPE = "application/zip"
 def plain_text(text: str) -> bytes:
     """Plain text export: UTF-8, one trailing newline, so files concatenate cleanly."""
     return (text + "\n").encode() if text else b""
+
+
+# What a manuscript is exported as once every page is done, by their names in events.
+IIIF_MANIFEST, METS, BUNDLE = "iiif-manifest", "mets", "bundle"
+MANUSCRIPT_FORMATS = (IIIF_MANIFEST, METS, BUNDLE)

@@ -1,0 +1,64 @@
+"""A done manuscript's files written to the artifact store: IIIF manifest, METS, bundle.
+
+Blocking (lxml, file I/O): run it in a worker thread. The analyses are read one at a time, and
+only what the manifest and METS need is kept of each; the bundle is streamed into the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+
+from contracts import ArtifactRef, ManuscriptImported, PageAnalysis
+from exporter.application.bundle import ImageOpener, stream_bundle
+from exporter.application.manuscript import build_iiif_manifest, build_mets
+from exporter.domain.formats import BUNDLE, BUNDLE_MEDIA_TYPE, IIIF_MANIFEST, METS
+from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.domain.progress import PageHistory
+from infra.artifacts import ArtifactStore
+
+log = logging.getLogger(__name__)
+
+
+def store_manuscript_files(
+    imported: ManuscriptImported,
+    pages: Sequence[PageHistory],
+    artifacts: ArtifactStore,
+    base_url: str,
+) -> dict[str, ArtifactRef]:
+    slim = Manuscript(imported, [_slim(page) for page in _pages(pages, artifacts)])
+    manifest = build_iiif_manifest(slim, base_url)
+    mets = build_mets(slim, base_url)
+
+    def image(page: ManuscriptPage) -> ImageOpener | None:
+        master = page.master
+        if master is None or not artifacts.exists(master):
+            log.warning("page %s: no master image for the bundle", page.registered.page_id)
+            return None
+        return lambda: artifacts.open_chunks(master)
+
+    chunks = stream_bundle(imported, _pages(pages, artifacts), base_url, images=image)
+    return {
+        IIIF_MANIFEST: artifacts.put(manifest.content, manifest.media_type),
+        METS: artifacts.put(mets.content, mets.media_type),
+        BUNDLE: artifacts.put_stream(chunks, BUNDLE_MEDIA_TYPE),
+    }
+
+
+def _pages(pages: Iterable[PageHistory], artifacts: ArtifactStore) -> Iterator[ManuscriptPage]:
+    """Each page with its exported analysis, read when asked for; failed pages have none."""
+    for page in pages:
+        assert page.registered is not None
+        analysis = None
+        if page.exported is not None:
+            raw = artifacts.get(page.exported.analysis)
+            analysis = PageAnalysis.model_validate_json(raw)
+        yield ManuscriptPage(page.registered, analysis, page.master)
+
+
+def _slim(page: ManuscriptPage) -> ManuscriptPage:
+    if page.analysis is None:
+        return page
+    # The manifest and METS need a page's size and presence of text, not its regions.
+    analysis = page.analysis.model_copy(update={"regions": [], "reading_order": []})
+    return ManuscriptPage(page.registered, analysis, page.master)

@@ -1,0 +1,41 @@
+"""The exporter's composition root: real adapters from settings, handed to handlers."""
+
+from __future__ import annotations
+
+from exporter.adapters.event_history import StoredPlans, StoredRegistrations
+from exporter.adapters.manuscript_export_loop import ManuscriptExportLoop
+from exporter.adapters.manuscript_progress import ManuscriptProgressProjection
+from exporter.adapters.migrate import upgrade_async
+from exporter.application.ports import ExportPorts, ManuscriptExportPorts
+from exporter.domain.urls import GatewayUrls
+from exporter.entrypoints.subscriptions import exporter_subscriptions
+from infra.artifacts import FileArtifactStore
+from infra.eventstore import PostgresEventStore
+from infra.projections import ProjectionRunner
+from infra.service import ServiceParts
+from infra.settings import Settings
+
+
+async def build(
+    settings: Settings, store: PostgresEventStore, *, poll_seconds: float = 1.0
+) -> ServiceParts:
+    if not settings.database_url:
+        raise SystemExit("RECTO_DATABASE_URL must be set")
+    # The exporter's own tables exist before the projection that fills them starts.
+    await upgrade_async(settings.database_url)
+    artifacts = FileArtifactStore(settings.artifacts)
+    urls = GatewayUrls(settings.public_url)
+    pages = ExportPorts(artifacts, urls, StoredRegistrations(store))
+    progress = ProjectionRunner(store, ManuscriptProgressProjection(), idle_sleep=poll_seconds)
+    manuscripts = ManuscriptExportLoop(
+        store.pool, ManuscriptExportPorts(store, artifacts, urls), poll_seconds=poll_seconds
+    )
+    return ServiceParts(
+        subscriptions=exporter_subscriptions(
+            pages,
+            StoredPlans(store),
+            max_deliver=settings.max_deliver,
+            ack_wait=settings.ack_wait_seconds,
+        ),
+        background=[progress.run, manuscripts.run],
+    )
