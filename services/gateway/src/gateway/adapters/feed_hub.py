@@ -40,11 +40,11 @@ class FeedSubscription:
         matched = [e for e in events if self.filter.matches(e)]
         if not matched:
             return
-        if len(self.events) + len(matched) > self.limit:
-            # Keep what is queued (a gap-free prefix) and stop: the client resumes from there.
+        room = self.limit - len(self.events)
+        self.events.extend(matched[:room])
+        if len(matched) > room:
+            # Keep a gap-free prefix and stop: the client resumes from the last event it got.
             self.overflowed = True
-        else:
-            self.events.extend(matched)
         self.ready.set()
 
 
