@@ -4,25 +4,48 @@ from __future__ import annotations
 
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
+from infra.projections import ProjectionRunner
 from infra.service import ServiceParts
 from infra.settings import Settings
 from ingest.adapters.http_fetcher import HttpxFetcher
 from ingest.adapters.image_service import CachedImageInfo
+from ingest.adapters.migrate import upgrade_async
+from ingest.adapters.watch_projection import WatchedManifestsProjection
+from ingest.adapters.watch_scheduler import WatchScheduler
+from ingest.adapters.watched_manifests import PostgresWatchedManifests
 from ingest.application.ports import IngestPorts
+from ingest.application.watch_manifests import WatchPorts
+from ingest.application.watch_ports import WatchSettings
 from ingest.domain.address_policy import AddressPolicy
 from ingest.entrypoints.subscriptions import ingest_subscriptions
 
 
-async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
+async def build(
+    settings: Settings, store: PostgresEventStore, *, watch: WatchSettings | None = None
+) -> ServiceParts:
+    if not settings.database_url:
+        raise SystemExit("RECTO_DATABASE_URL must be set")
+    # Ingest's own tables exist before the projection that fills them starts.
+    await upgrade_async(settings.database_url)
+    watch = watch or WatchSettings()
     fetcher = HttpxFetcher(AddressPolicy.from_allow_list(settings.fetch_allow))
     ports = IngestPorts(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
         artifacts=FileArtifactStore(settings.artifacts),
     )
+    watched = ProjectionRunner(
+        store,
+        WatchedManifestsProjection(min_interval_seconds=watch.min_interval_seconds),
+        idle_sleep=1.0,
+    )
+    scheduler = WatchScheduler(
+        store.pool, WatchPorts(PostgresWatchedManifests(store.pool), fetcher, store, watch)
+    )
     return ServiceParts(
         subscriptions=ingest_subscriptions(
             ports, max_deliver=settings.max_deliver, ack_wait=settings.ack_wait_seconds
         ),
+        background=[watched.run, scheduler.run],
         closers=[fetcher.aclose],
     )

@@ -10,14 +10,21 @@ import io
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image, ImageDraw
+
+from infra.eventstore import PostgresEventStore
+from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
+from ingest.domain.address_policy import AddressPolicy
+
+if TYPE_CHECKING:
+    from .watch_site import WatchSite
 
 IMAGE = re.compile(r"^/iiif/(?P<v>[23])/(?P<name>[^/]+)/(?P<rest>.*)$")
 STREAM_CHUNK = b"\xff\xd8\xff\xe0" + b"\x00" * (1 << 20)
@@ -287,3 +294,28 @@ def iiif_server(images: Any) -> Iterator[ServerState]:
 def private_server() -> Iterator[ServerState]:
     """A second server on 127.0.0.2: the target a redirect must never reach."""
     yield from serve("127.0.0.2")
+
+
+@pytest.fixture
+def site() -> Iterator[WatchSite]:
+    """A publisher whose manifests the test changes (see `watch_site.py`)."""
+    from .watch_site import serve_site
+
+    yield from serve_site()
+
+
+@pytest.fixture
+async def store(database_url: str, event_store: PostgresEventStore) -> PostgresEventStore:
+    """The event store, with ingest's own tables migrated."""
+    from ingest.adapters.migrate import upgrade_async
+
+    await upgrade_async(database_url)
+    return event_store
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[HttpxFetcher]:
+    """An httpx fetcher for loopback that reports a failure at once, without retrying."""
+    fetcher = HttpxFetcher(AddressPolicy.from_allow_list("127.0.0.1"), FetchSettings(retries=0))
+    yield fetcher
+    await fetcher.aclose()

@@ -10,6 +10,7 @@ import pytest
 
 from contracts import (
     ArtifactRef,
+    IiifSource,
     ManuscriptImported,
     ManuscriptImportFailed,
     ManuscriptImportRequested,
@@ -192,3 +193,23 @@ async def test_collection_member_without_http_url_is_noted_not_requested() -> No
     assert imported.members == ["https://iiif.example.org/a.json"]
     assert "member skipped, not an http(s) URL: urn:uuid:1234" in imported.notes
     assert len(emitted) == 2
+
+
+async def test_a_watched_collection_passes_its_interval_to_every_member() -> None:
+    collection = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": MANIFEST_URL,
+        "type": "Collection",
+        "items": [
+            {"id": "https://iiif.example.org/a.json", "type": "Manifest"},
+            {"id": "https://iiif.example.org/b.json", "type": "Manifest"},
+        ],
+    }
+    emitted = await import_manuscript(
+        request({"kind": "iiif", "url": MANIFEST_URL, "watch_interval_seconds": 3600}),
+        ports_serving(json.dumps(collection).encode()),
+    )
+    members = [e for _, e in emitted if isinstance(e, ManuscriptImportRequested)]
+    assert len(members) == 2
+    assert all(isinstance(m.source, IiifSource) for m in members)
+    assert {m.source.watch_interval_seconds for m in members} == {3600}  # type: ignore[union-attr]

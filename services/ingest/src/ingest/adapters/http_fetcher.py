@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -56,25 +57,33 @@ class HttpxFetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def get(self, url: str, *, max_bytes: int | None = None) -> Fetched:
+    async def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
         cap = min(max_bytes or self.settings.max_bytes, self.settings.max_bytes)
         for _ in range(self.settings.max_redirects + 1):
             host, _port = self.policy.check_url(url)
             slots = self._host_slots.setdefault(host, anyio.Semaphore(self.settings.per_host))
             async with slots:
-                result = await self._get_with_retries(url, cap)
+                result = await self._get_with_retries(url, cap, headers or {})
             if isinstance(result, Fetched):
                 return result
             url = result
         raise FetchFailed(f"more than {self.settings.max_redirects} redirects from {url}")
 
-    async def _get_with_retries(self, url: str, cap: int) -> Fetched | str:
+    async def _get_with_retries(
+        self, url: str, cap: int, headers: Mapping[str, str]
+    ) -> Fetched | str:
         """The body, or the URL a redirect points to."""
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
                 with anyio.fail_after(self.settings.attempt_deadline):
-                    outcome = await self._attempt(url, cap, attempt, attempts)
+                    outcome = await self._attempt(url, cap, headers, attempt, attempts)
             except (httpx.TransportError, TimeoutError) as error:
                 if attempt < attempts:
                     await anyio.sleep(self._delay(attempt, None))
@@ -90,10 +99,10 @@ class HttpxFetcher:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _attempt(
-        self, url: str, cap: int, attempt: int, attempts: int
+        self, url: str, cap: int, headers: Mapping[str, str], attempt: int, attempts: int
     ) -> Fetched | str | float:
         """One request: the body, a redirect target, or how long to wait before retrying."""
-        async with self._client.stream("GET", url) as response:
+        async with self._client.stream("GET", url, headers=headers) as response:
             if response.status_code in REDIRECT_STATUSES:
                 location = response.headers.get("location")
                 if not location:
@@ -109,7 +118,14 @@ class HttpxFetcher:
                     retryable=response.status_code in RETRYABLE_STATUSES,
                 )
             body = await _read_capped(response, cap, url)
-            return Fetched(str(response.url), response.headers.get("content-type"), body)
+            return Fetched(
+                str(response.url),
+                response.headers.get("content-type"),
+                body,
+                status=response.status_code,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         delay: float = self.settings.backoff_base * 2.0 ** (attempt - 1)

@@ -66,9 +66,11 @@ def _collection_events(event: ManuscriptImportRequested, collection: Collection)
     if not collection.members:
         return [_failed(event, ManifestWithoutImages("the collection has no members"))]
     requests, unusable = [], []
+    # A watched collection is watched through its members, each with the same interval.
+    watch = event.source.watch_interval_seconds if isinstance(event.source, IiifSource) else None
     for member in collection.members:
         try:
-            source = IiifSource.model_validate({"url": member.url})
+            source = IiifSource.model_validate({"url": member.url, "watch_interval_seconds": watch})
         except ValidationError:
             unusable.append(member.url)
             continue

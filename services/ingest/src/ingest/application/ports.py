@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,10 +15,26 @@ class Fetched:
     url: str  # after redirects
     content_type: str | None
     body: bytes
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """A conditional request answered 304: the body is empty, the cached copy stands."""
+        return self.status == 304
 
 
 class Fetcher(Protocol):
-    async def get(self, url: str, *, max_bytes: int | None = None) -> Fetched: ...
+    async def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fetched:
+        """The body at `url`; `headers` go with every hop (e.g. If-None-Match)."""
+        ...
 
 
 class ImageInfoSource(Protocol):
