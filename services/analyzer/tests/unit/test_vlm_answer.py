@@ -24,8 +24,14 @@ answers = st.fixed_dictionaries(
 )
 
 
-def with_trailing_commas(document: str) -> str:
-    return document.replace("]", ",]").replace("}", ",}").replace("[,]", "[]").replace("{,}", "{}")
+def with_trailing_commas(value: object) -> str:
+    """JSON with a comma after the last member of every non-empty object and array."""
+    if isinstance(value, dict):
+        members = "".join(f"{json.dumps(k)}: {with_trailing_commas(v)}, " for k, v in value.items())
+        return "{" + members + "}"
+    if isinstance(value, list):
+        return "[" + "".join(f"{with_trailing_commas(v)}, " for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 @given(answers, st.sampled_from(["plain", "fenced", "prose", "commas"]))
@@ -35,7 +41,7 @@ def test_wrapped_answers_parse_to_the_same_page(answer: dict, wrapping: str) -> 
         "plain": document,
         "fenced": f"```json\n{document}\n```",
         "prose": f"Here is the transcription you asked for:\n{document}\nHope this helps!",
-        "commas": with_trailing_commas(document),
+        "commas": with_trailing_commas(answer),
     }[wrapping]
 
     parsed = parse_answer(wrapped)

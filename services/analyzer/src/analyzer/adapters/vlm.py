@@ -14,7 +14,6 @@ from typing import Any
 import anyio
 import httpx
 
-from analyzer.adapters.prompts import prompt_hash
 from analyzer.adapters.vlm_answer import parse_answer, regions_from_answer
 from analyzer.adapters.vlm_cache import VlmCache, cache_key
 from analyzer.adapters.vlm_http import (
@@ -25,6 +24,7 @@ from analyzer.adapters.vlm_http import (
     post_with_retries,
 )
 from analyzer.application.ports import PageInput
+from analyzer.application.prompts import prompt_hash
 from analyzer.domain.geometry import Scaling
 from contracts import ArtifactRef, EngineInfo, EngineStep, PageAnalysis, PageImage, Stage
 from contracts.errors import ContractError, UnparseableResponse

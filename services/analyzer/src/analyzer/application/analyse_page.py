@@ -6,11 +6,11 @@ import time
 
 import anyio
 
-from analyzer.adapters.prompts import PromptTemplates
 from analyzer.application.attempts import AttemptLog, attempt_step, next_fallback, resolve_step
 from analyzer.application.plans import validate_plan
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
+from analyzer.application.prompts import PromptTemplates
 from analyzer.application.stages import StageFailed, run_stages
 from analyzer.domain.conditions import Outcome
 from analyzer.domain.geometry import Size

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.adapters.prompts import PromptTemplates
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.conditions import Outcome, parse_condition
 from analyzer.domain.engines import PROMPTED_ENGINES
 from analyzer.domain.scorers import score_analysis

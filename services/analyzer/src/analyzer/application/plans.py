@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.adapters.prompts import PromptTemplates
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.conditions import parse_condition
 from analyzer.domain.engines import ANALYSIS_ENGINES, PROMPTED_ENGINES, STAGE_ENGINES
 from contracts import Plan

@@ -12,8 +12,8 @@ from typing import Any
 
 import anyio
 
-from analyzer.adapters.prompts import PromptTemplates, prompt_hash
 from analyzer.application.ports import AnalyzerPorts, PageInput
+from analyzer.application.prompts import PromptTemplates, prompt_hash
 from contracts import (
     EngineInfo,
     Event,
