@@ -23,7 +23,8 @@ def _subscription(seeder: Any) -> Subscription:
 
 async def _recorded_analysis(seeder: Any, index: int) -> RecordedEvent:
     await seeder.record(index, seeder.analyzed(index))
-    return (await seeder.store.read_stream(page_stream(seeder.page_id(index))))[-1]
+    stream: list[RecordedEvent] = await seeder.store.read_stream(page_stream(seeder.page_id(index)))
+    return stream[-1]
 
 
 async def test_exported_formats_follow_the_jobs_plan(seeder: Any) -> None:
