@@ -6,6 +6,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts import CorpusCreated, CreateCorpus, Metadata, corpus_stream
 from contracts.errors import ResourceConflict, WrongExpectedVersion
+from gateway.application.ports import refused_if_unrecordable
 from infra.eventstore import NO_STREAM, EventStore
 
 
@@ -19,12 +20,13 @@ async def create_corpus(store: EventStore, command: CreateCorpus, *, actor: str)
         corpus_id=corpus_id, slug=command.slug, title=command.title, profile=command.profile
     )
     try:
-        await store.append(
-            corpus_stream(corpus_id),
-            [event],
-            expected_version=NO_STREAM,
-            metadata=Metadata(actor=actor),
-        )
+        with refused_if_unrecordable():
+            await store.append(
+                corpus_stream(corpus_id),
+                [event],
+                expected_version=NO_STREAM,
+                metadata=Metadata(actor=actor),
+            )
     except WrongExpectedVersion:
         raise ResourceConflict(f"a corpus with slug {command.slug!r} already exists") from None
     return corpus_id

@@ -15,7 +15,7 @@ from contracts import (
     manuscript_stream,
 )
 from contracts.errors import InvalidRequest, ResourceNotFound
-from gateway.application.ports import PlanValidator, ReadModelQueries
+from gateway.application.ports import PlanValidator, ReadModelQueries, refused_if_unrecordable
 from infra.eventstore import NO_STREAM, EventStore, StreamAppend
 
 
@@ -51,13 +51,14 @@ async def request_import(
         manuscript_id=manuscript_id,
         plan=plan,
     )
-    await store.append_streams(
-        [
-            StreamAppend(manuscript_stream(manuscript_id), [requested], NO_STREAM),
-            StreamAppend(job_stream(job_id), [created], NO_STREAM),
-        ],
-        metadata=Metadata(correlation_id=job_id, actor=actor),
-    )
+    with refused_if_unrecordable():
+        await store.append_streams(
+            [
+                StreamAppend(manuscript_stream(manuscript_id), [requested], NO_STREAM),
+                StreamAppend(job_stream(job_id), [created], NO_STREAM),
+            ],
+            metadata=Metadata(correlation_id=job_id, actor=actor),
+        )
     return ImportAccepted(job_id, manuscript_id)
 
 

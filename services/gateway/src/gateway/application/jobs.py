@@ -16,7 +16,7 @@ from contracts import (
 )
 from contracts.errors import InvalidRequest, ResourceConflict, ResourceNotFound
 from gateway.application.imports import check_plan
-from gateway.application.ports import PlanValidator, ReadModelQueries
+from gateway.application.ports import PlanValidator, ReadModelQueries, refused_if_unrecordable
 from gateway.domain.auth import Principal
 from infra.eventstore import ANY, NO_STREAM, EventStore, StreamAppend
 
@@ -50,13 +50,14 @@ async def submit_job(
         page_ids=[page for page, _ in pages],
         plan=command.plan,
     )
-    await store.append_streams(
-        [
-            StreamAppend(job_stream(job_id), [created], NO_STREAM),
-            *_analysis_requests(job_id, [page for page, _ in pages], command.plan),
-        ],
-        metadata=Metadata(correlation_id=job_id, actor=principal.key_id),
-    )
+    with refused_if_unrecordable():
+        await store.append_streams(
+            [
+                StreamAppend(job_stream(job_id), [created], NO_STREAM),
+                *_analysis_requests(job_id, [page for page, _ in pages], command.plan),
+            ],
+            metadata=Metadata(correlation_id=job_id, actor=principal.key_id),
+        )
     return job_id
 
 

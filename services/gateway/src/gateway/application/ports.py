@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Protocol
 from uuid import UUID
 
 from contracts import Plan
+from contracts.errors import InvalidEventData, InvalidRequest
 from gateway.domain.models import CorpusRow, JobPageRow, JobRow, PageRow
 
 PlanValidator = Callable[[Plan], list[str]]
@@ -26,3 +28,13 @@ class ReadModelQueries(Protocol):
     async def job(self, job_id: UUID) -> JobRow | None: ...
     async def job_pages(self, job_id: UUID, *, failed_only: bool = False) -> list[JobPageRow]: ...
     async def jobs_due(self) -> list[JobRow]: ...
+
+
+@contextlib.contextmanager
+def refused_if_unrecordable() -> Iterator[None]:
+    """Input that passed the API's schema but not the event's own (URL normalised past its
+    length limit, say) is the client's to fix: a 422, not a 500."""
+    try:
+        yield
+    except InvalidEventData as error:
+        raise InvalidRequest(f"the request cannot be recorded: {error}") from error

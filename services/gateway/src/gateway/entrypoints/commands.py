@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from contracts import CreateCorpus, RequestImport, SubmitJob
 from gateway.application.corpora import create_corpus
@@ -14,8 +14,14 @@ from gateway.domain.auth import Principal
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
 from gateway.entrypoints.schemas import Accepted, CancelRequest, ImportRequest, RetryOut
 from gateway.entrypoints.security import Context, Writer
+from gateway.entrypoints.text_guard import no_nul_characters
 
-router = APIRouter(prefix="/v1", tags=["commands"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1",
+    tags=["commands"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(no_nul_characters)],
+)
 
 
 def accepted(response: Response, location: str, body: Accepted) -> Accepted:

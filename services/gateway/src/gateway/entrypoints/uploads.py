@@ -17,6 +17,7 @@ from gateway.entrypoints.commands import check_corpus
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
 from gateway.entrypoints.schemas import Accepted
 from gateway.entrypoints.security import Context, Writer
+from gateway.entrypoints.text_guard import contains_nul
 from infra.artifacts import CHUNK, ArtifactStore
 
 router = APIRouter(prefix="/v1", tags=["commands"], responses=PROBLEM_RESPONSES)
@@ -67,6 +68,8 @@ async def post_upload(
         label = form.get("label")
         if not uploads:
             raise HTTPException(422, "no file in the `files` field")
+        if contains_nul([*labels, str(label or ""), *(f.filename or "" for f in uploads)]):
+            raise HTTPException(422, "labels and file names may not contain NUL characters")
         files = await _store_all(context.artifacts, uploads, labels, limit)
     source = UploadSource(files=files, label=str(label) if isinstance(label, str) else None)
     result = await request_import(
