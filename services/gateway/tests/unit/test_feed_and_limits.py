@@ -1,0 +1,74 @@
+"""Feed filtering and slow-client queues, rate limits, scopes and image sniffing."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import uuid4
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.adapters.feed_hub import FeedSubscription
+from gateway.domain.auth import Principal
+from gateway.domain.feed import FeedEvent, FeedFilter
+from gateway.domain.rate_limit import RateLimiter, TokenBucket
+from gateway.domain.sniff import SIGNATURES, sniff_image
+
+
+def event(position: int, type_: str = "page.analyzed", corpus=None, job=None) -> FeedEvent:  # type: ignore[no-untyped-def]
+    return FeedEvent(position, type_, "page-x", corpus, job, "{}")
+
+
+def test_filters_combine_corpus_job_and_types() -> None:
+    corpus, job = uuid4(), uuid4()
+    wanted = FeedFilter.of(corpus, job, ["page.analyzed", ""])
+    assert wanted.matches(event(1, corpus=corpus, job=job))
+    assert not wanted.matches(event(2, corpus=uuid4(), job=job))
+    assert not wanted.matches(event(3, corpus=corpus, job=None))
+    assert not wanted.matches(event(4, "page.exported", corpus, job))
+    assert FeedFilter.of(None, None, [""]).matches(event(5))
+
+
+async def test_an_overflowing_subscription_keeps_a_gap_free_prefix_and_stops() -> None:
+    subscription = FeedSubscription(FeedFilter(), limit=3)
+    subscription.offer([event(1), event(2)])
+    subscription.offer([event(3), event(4)])
+    subscription.offer([event(5)])
+    assert [e.position for e in subscription.events] == [1, 2, 3]
+    assert subscription.overflowed
+    await asyncio.wait_for(subscription.ready.wait(), 1)
+
+
+def test_token_bucket_allows_a_burst_then_the_rate() -> None:
+    bucket = TokenBucket(rate=2.0, burst=3)
+    assert [bucket.take(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take(0.0) == 0.5
+    assert bucket.take(0.5) == 0.0  # one token came back in half a second
+    limiter = RateLimiter(rate=1.0, burst=1)
+    assert (limiter.take("a", 0.0), limiter.take("b", 0.0)) == (0.0, 0.0)
+    assert limiter.take("a", 0.1) > 0
+
+
+def test_scopes_imply_lesser_ones_and_corpus_limits_hide_others() -> None:
+    corpus = uuid4()
+    writer = Principal("k", frozenset({"write"}), frozenset({corpus}))
+    assert writer.has_scope("read")
+    assert writer.has_scope("write")
+    assert not writer.has_scope("admin")
+    assert writer.may_see(corpus)
+    assert not writer.may_see(uuid4())
+    assert not writer.may_see(None)
+    assert Principal("a", frozenset({"admin"})).may_see(None)
+
+
+@given(st.sampled_from(SIGNATURES), st.binary(max_size=32))
+def test_every_signature_is_recognised_whatever_follows(signature, tail: bytes) -> None:  # type: ignore[no-untyped-def]
+    magic, offset, media_type = signature
+    prefix = b"RIFF\x00\x00\x00\x00" if media_type == "image/webp" else b"\x00" * offset
+    assert sniff_image(prefix + magic + tail) == media_type
+
+
+@given(st.binary(max_size=16))
+def test_other_bytes_are_not_images(head: bytes) -> None:
+    known = any(head[offset : offset + len(magic)] == magic for magic, offset, _ in SIGNATURES)
+    assert (sniff_image(head) is not None) == known or head[8:12] == b"WEBP"
