@@ -8,12 +8,14 @@ import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import pytest
 
 from contracts import (
     ManuscriptExported,
+    PageAnalysis,
     PageAnalysisFailed,
     PageExported,
     PageExportFailed,
@@ -25,7 +27,7 @@ from exporter.adapters.migrate import upgrade_async
 from exporter.application.export_page import export_page
 from exporter.application.ports import ExportPorts, ManuscriptExportPorts
 from exporter.domain.urls import GatewayUrls
-from infra.artifacts import FileArtifactStore
+from infra.artifacts import FileArtifactStore, InMemoryArtifactStore
 from infra.eventstore import PostgresEventStore, asyncpg_dsn
 from infra.projections import ProjectionRunner
 
@@ -256,3 +258,41 @@ async def test_a_page_change_recorded_before_the_export_but_unseen_makes_it_stal
     assert await loop.run_once() == 1
     await progress.catch_up()
     assert await loop.run_once() == 0
+
+
+async def test_a_manuscript_that_fails_to_build_holds_up_no_other(
+    pg_seeder: Any,
+    seeder: Any,
+    progress: ProjectionRunner,
+    artifacts: FileArtifactStore,
+    event_store: PostgresEventStore,
+) -> None:
+    # The broken manuscript sorts first; its page's analysis is not in the artifact store.
+    broken = type(seeder)(event_store, artifacts, seeder.analysis)
+    broken.manuscript_id = UUID(int=1 << 64)
+    pg_seeder.manuscript_id = UUID(int=2 << 64)
+    await broken.import_manuscript(1)
+    await broken.register(0)
+    elsewhere = InMemoryArtifactStore()
+    analyzed = type(seeder)(event_store, elsewhere, seeder.analysis).analyzed(0)
+    ((_, exported),) = await export_page(analyzed, ExportPorts(elsewhere, URLS))
+    await broken.record(0, exported.model_copy(update={"page_id": broken.page_id(0)}))
+    await _done_manuscript(pg_seeder)
+    await progress.catch_up()
+    loop = ManuscriptExportLoop(
+        event_store.pool,
+        ManuscriptExportPorts(event_store, artifacts, URLS),
+        poll_seconds=0.05,
+        batch_size=1,
+    )
+
+    assert await loop.run_once() == 0  # the broken one fails and rests a while
+    assert await loop.run_once() == 1
+    assert len(await _exports(event_store, pg_seeder)) == 1
+
+    # Once its analysis is back, the next try after the pause exports it.
+    artifacts.put(elsewhere.get(analyzed.analysis), PageAnalysis.media_type)
+    await asyncio.sleep(0.2)
+    await progress.catch_up()
+    assert await loop.run_once() == 1
+    assert len(await _exports(event_store, broken)) == 1

@@ -3,7 +3,8 @@
 Each round asks the progress table for manuscripts whose pages are all terminal and whose
 export is missing or stale, and exports each under a per-manuscript advisory lock, so two
 replicas do not build the same files at once (the expected version decides if they still do).
-A failure is logged and the manuscript comes up again next round.
+A failure is logged and the manuscript comes up again after a growing pause, so one that
+keeps failing neither floods the log nor holds up the others.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from uuid import UUID
 
 import asyncpg
@@ -25,11 +27,14 @@ log = logging.getLogger(__name__)
 EXPORT_LOCK_CLASS = 7263746
 """First key of the two-key advisory lock per manuscript (the second is its id's hash)."""
 
+MAX_RETRY_PAUSE = 300.0
+
 _DUE = f"""
 SELECT manuscript_id, last_change FROM {MANUSCRIPTS}
 WHERE NOT up_to_date AND imported_pages IS NOT NULL AND last_change IS NOT NULL
   AND greatest(imported_pages, registered_pages) > 0
   AND terminal_pages >= greatest(imported_pages, registered_pages)
+  AND manuscript_id <> ALL($2::uuid[])
 ORDER BY manuscript_id LIMIT $1
 """
 _PAGE_IDS = f"SELECT page_id FROM {PAGES} WHERE manuscript_id = $1 ORDER BY index, page_id"
@@ -47,6 +52,8 @@ class ManuscriptExportLoop:
     ) -> None:
         self.pool, self.ports = pool, ports
         self.poll_seconds, self.batch_size = poll_seconds, batch_size
+        self.failures: dict[UUID, tuple[int, float]] = {}
+        """Per manuscript: failed attempts in a row, and when to try again (monotonic)."""
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -60,7 +67,7 @@ class ManuscriptExportLoop:
     async def run_once(self) -> int:
         """Export every due manuscript this replica can lock; returns how many it recorded."""
         async with self.pool.acquire() as connection:
-            rows = await connection.fetch(_DUE, self.batch_size)
+            rows = await connection.fetch(_DUE, self.batch_size, self._resting())
         recorded = 0
         for manuscript_id, last_change in rows:
             try:
@@ -68,8 +75,23 @@ class ManuscriptExportLoop:
             except WrongExpectedVersion as error:
                 log.info("manuscript %s was exported by another replica: %s", manuscript_id, error)
             except Exception:
-                log.exception("manuscript %s: export failed; retrying next round", manuscript_id)
+                pause = self._failed(manuscript_id)
+                log.exception(
+                    "manuscript %s: export failed; retrying in %.0f s", manuscript_id, pause
+                )
+            else:
+                self.failures.pop(manuscript_id, None)
         return recorded
+
+    def _resting(self) -> list[UUID]:
+        now = time.monotonic()
+        return [key for key, (_, until) in self.failures.items() if until > now]
+
+    def _failed(self, manuscript_id: UUID) -> float:
+        attempts = self.failures.get(manuscript_id, (0, 0.0))[0] + 1
+        pause = min(MAX_RETRY_PAUSE, self.poll_seconds * 2.0**attempts)
+        self.failures[manuscript_id] = attempts, time.monotonic() + pause
+        return pause
 
     async def _export_locked(self, manuscript_id: UUID, last_change: UUID) -> int:
         async with self.pool.acquire() as connection, connection.transaction():
