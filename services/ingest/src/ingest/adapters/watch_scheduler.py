@@ -22,7 +22,9 @@ WATCH_LOCK = 7263744
 
 
 class WatchScheduler:
-    def __init__(self, pool: asyncpg.Pool, ports: WatchPorts, *, lock_key: int = WATCH_LOCK):
+    def __init__(
+        self, pool: asyncpg.Pool, ports: WatchPorts, *, lock_key: int = WATCH_LOCK
+    ) -> None:
         self.pool, self.ports, self.lock_key = pool, ports, lock_key
         self.leading = False
         self.sweeps = 0
