@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,14 +26,19 @@ class Table(Generic[Row]):
     extra: tuple[str, ...] = ()
     """Columns computed from the row on save, never read back into it."""
 
-    @property
+    @functools.cached_property
     def fields(self) -> list[str]:
         return [f.name for f in dataclasses.fields(self.model)]  # type: ignore[arg-type]
 
-    @property
+    @functools.cached_property
     def columns(self) -> list[str]:
         return [*self.fields, *self.extra]
 
+    @functools.cached_property
+    def json_flags(self) -> list[tuple[str, bool]]:
+        return [(name, name in self.json_columns) for name in self.fields]
+
+    @functools.cached_property
     def select(self) -> str:
         return ", ".join(
             f'"{c}"::text' if c in self.json_columns else f'"{c}"' for c in self.fields
@@ -57,6 +63,7 @@ class Table(Generic[Row]):
             values.append(completion_due(row))  # type: ignore[arg-type]
         return tuple(values)
 
+    @functools.cached_property
     def upsert(self) -> str:
         columns = self.columns
         placeholders = ", ".join(
@@ -74,10 +81,10 @@ class Table(Generic[Row]):
     async def save(self, connection: asyncpg.Connection, rows: Iterable[Row]) -> None:
         values = [self.to_values(row) for row in rows]
         if values:
-            await connection.executemany(self.upsert(), values)
+            await connection.executemany(self.upsert, values)
 
     async def load(self, connection: asyncpg.Connection, where: str, *args: Any) -> list[Row]:
-        records = await connection.fetch(f"SELECT {self.select()} FROM {self.name} {where}", *args)
+        records = await connection.fetch(f"SELECT {self.select} FROM {self.name} {where}", *args)
         return [self.from_record(r) for r in records]
 
     async def load_by_ids(self, connection: asyncpg.Connection, ids: Sequence[Any]) -> list[Row]:
