@@ -248,3 +248,24 @@ def test_the_final_failure_after_the_last_delivery() -> None:
     assert isinstance(failed, PageAnalysisFailed)
     assert json.loads(failed.model_dump_json())["final"] is True
     assert (failed.reason, failed.attempt) == ("worker crashed: MemoryError", 5)
+
+
+async def test_a_stage_timing_out_is_a_retryable_failure() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    plan = Plan(stages=[Stage(name="summary", engine="vlm", prompt="Summarise {{ text }}")])
+
+    def timing_out(stage: Stage, prompt: str) -> str:
+        raise EngineFailed("VLM openai failed after 4 attempts: timed out after 120 s")
+
+    ports = ports_with(
+        artifacts,
+        [FakeEngine("tesseract", analysis_with("text", 0.9, "tesseract"))],
+        [FakeStageEngine("vlm", timing_out)],
+        plans=StaticPlanSource({page.job_id: plan}),
+    )
+
+    failed = (await analyse_page(page, ports))[-1][1]
+
+    assert isinstance(failed, PageAnalysisFailed)
+    assert (failed.code, failed.final) == ("engine-failed", False)

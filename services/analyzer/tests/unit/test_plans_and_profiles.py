@@ -57,11 +57,13 @@ def test_every_problem_of_a_bad_plan_is_reported_with_its_place() -> None:
             Stage(name="t", engine="tesseract", prompt="{% for x in %}"),
             Stage(name="t", engine="vlm", prompt="Summarise {{ text }}"),
         ],
+        profile="papyri",
     )
 
     problems = validate_plan(plan)
 
     assert [p.split(":")[0] for p in problems] == [
+        "profile",
         "primary",
         "primary",
         "fallbacks[0].when",
@@ -73,5 +75,6 @@ def test_every_problem_of_a_bad_plan_is_reported_with_its_place() -> None:
         "stages[0] (t).prompt",
         "stages[1] (t)",
     ]
-    assert "unknown engine 'abbyy'" in problems[0]
-    assert "unknown prompt template 'no-such-template'" in problems[5]
+    assert "unknown corpus profile 'papyri'" in problems[0]
+    assert "unknown engine 'abbyy'" in problems[1]
+    assert "unknown prompt template 'no-such-template'" in problems[6]

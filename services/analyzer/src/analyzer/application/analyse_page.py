@@ -53,7 +53,7 @@ async def analyse_page(
         reason = "the page has no normalised image yet"
         return [(stream, _failed(event, AnalysisError(reason), delivery, final=True))]
     profile_name = (plan.profile if plan else None) or "default"
-    profile = ports.profiles.get(profile_name) or ports.profiles.get("default")
+    profile = ports.profiles.get(profile_name)
     if profile is None:
         error = ContractError(f"unknown corpus profile {profile_name!r}")
         return [(stream, _failed(event, error, delivery, final=True))]
@@ -73,7 +73,8 @@ async def analyse_page(
     try:
         analysis = await run_stages(plan, analysis, page, ports, _templates, event, emitted)
     except StageFailed as failure:
-        return [*emitted, (stream, _failed(event, failure.error, delivery, final=True))]
+        final = not failure.error.retryable
+        return [*emitted, (stream, _failed(event, failure.error, delivery, final=final))]
 
     duration_ms = (time.perf_counter() - started) * 1000
     analysis = analysis.model_copy(update={"page_id": str(event.page_id)})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from analyzer.application.profiles import load_profiles
 from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.conditions import parse_condition
 from analyzer.domain.engines import ANALYSIS_ENGINES, PROMPTED_ENGINES, STAGE_ENGINES
@@ -11,9 +14,16 @@ from contracts.errors import ContractError
 _templates = PromptTemplates()
 
 
+@cache
+def _profile_names() -> frozenset[str]:
+    return frozenset(load_profiles())
+
+
 def validate_plan(plan: Plan) -> list[str]:
     """Every problem found, each naming where it is; an empty list means the plan can run."""
     problems: list[str] = []
+    if plan.profile is not None and plan.profile not in _profile_names():
+        problems.append(f"profile: unknown corpus profile {plan.profile!r}")
     steps = [("primary", plan.primary)] + [
         (f"fallbacks[{i}]", step) for i, step in enumerate(plan.fallbacks)
     ]
