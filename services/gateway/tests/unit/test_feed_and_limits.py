@@ -72,3 +72,31 @@ def test_every_signature_is_recognised_whatever_follows(signature, tail: bytes) 
 def test_other_bytes_are_not_images(head: bytes) -> None:
     known = any(head[offset : offset + len(magic)] == magic for magic, offset, _ in SIGNATURES)
     assert (sniff_image(head) is not None) == known or head[8:12] == b"WEBP"
+
+
+def test_the_hub_routes_live_events_to_matching_subscribers_only() -> None:
+    from gateway.adapters.feed_hub import FeedHub
+
+    corpus, job, other = uuid4(), uuid4(), uuid4()
+    hub = FeedHub(None, queue_events=100, poll_seconds=1)  # type: ignore[arg-type]
+    everyone, _ = hub.subscribe(FeedFilter())
+    by_job, _ = hub.subscribe(FeedFilter.of(None, job))
+    by_corpus, _ = hub.subscribe(FeedFilter.of(corpus, None, ["page.analyzed"]))
+    both, start = hub.subscribe(FeedFilter.of(other, job))
+    assert start == 0
+    hub.fan_out(
+        [
+            event(1, corpus=corpus, job=job),
+            event(2, "page.exported", corpus=corpus),
+            event(3, corpus=other, job=job),
+            event(4, corpus=corpus),
+        ]
+    )
+    assert hub.position == 4
+    assert [e.position for e in everyone.events] == [1, 2, 3, 4]
+    assert [e.position for e in by_job.events] == [1, 3]
+    assert [e.position for e in by_corpus.events] == [1, 4]
+    assert [e.position for e in both.events] == [3]
+    for subscription in (everyone, by_job, by_corpus, both):
+        hub.unsubscribe(subscription)
+    assert (hub.subscribers, hub.unkeyed, hub.by_job, hub.by_corpus) == (set(), set(), {}, {})

@@ -88,6 +88,9 @@ class FeedHub:
         )
         self.position = 0
         self.subscribers: set[FeedSubscription] = set()
+        self.unkeyed: set[FeedSubscription] = set()
+        self.by_job: dict[UUID | None, set[FeedSubscription]] = {}
+        self.by_corpus: dict[UUID | None, set[FeedSubscription]] = {}
         self.started = asyncio.Event()
 
     async def to_feed(self, raw: RawEvent) -> FeedEvent:
@@ -109,11 +112,29 @@ class FeedHub:
 
     def subscribe(self, feed_filter: FeedFilter) -> tuple[FeedSubscription, int]:
         subscription = FeedSubscription(feed_filter, self.queue_events)
+        self._bucket(feed_filter).add(subscription)
         self.subscribers.add(subscription)
         return subscription, self.position
 
     def unsubscribe(self, subscription: FeedSubscription) -> None:
         self.subscribers.discard(subscription)
+        feed_filter = subscription.filter
+        self._bucket(feed_filter).discard(subscription)
+        index, key = (
+            (self.by_job, feed_filter.job_id)
+            if feed_filter.job_id is not None
+            else (self.by_corpus, feed_filter.corpus_id)
+        )
+        if key is not None and not index.get(key):
+            index.pop(key, None)
+
+    def _bucket(self, feed_filter: FeedFilter) -> set[FeedSubscription]:
+        """Subscribers are indexed by job, else corpus: an event visits only those it may match."""
+        if feed_filter.job_id is not None:
+            return self.by_job.setdefault(feed_filter.job_id, set())
+        if feed_filter.corpus_id is not None:
+            return self.by_corpus.setdefault(feed_filter.corpus_id, set())
+        return self.unkeyed
 
     async def run(self, stop: asyncio.Event) -> None:
         self.position = int(await self.store.pool.fetchval(_HEAD))
@@ -133,8 +154,16 @@ class FeedHub:
         raws = await self.store.read_all_raw(after=self.position, limit=self.batch_size)
         if not raws:
             return False
-        events = [await self.to_feed(raw) for raw in raws]
-        for subscription in list(self.subscribers):
-            subscription.offer(events)
-        self.position = raws[-1].position
+        self.fan_out([await self.to_feed(raw) for raw in raws])
         return True
+
+    def fan_out(self, events: list[FeedEvent]) -> None:
+        """Hand events to their subscribers, then advance: never await in here (see module doc)."""
+        routed: dict[FeedSubscription, list[FeedEvent]] = {s: events for s in self.unkeyed}
+        for event in events:
+            for keyed in (self.by_job.get(event.job_id), self.by_corpus.get(event.corpus_id)):
+                for subscription in keyed or ():
+                    routed.setdefault(subscription, []).append(event)
+        for subscription, offered in routed.items():
+            subscription.offer(offered)
+        self.position = events[-1].position

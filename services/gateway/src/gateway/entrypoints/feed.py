@@ -63,7 +63,7 @@ async def websocket_feed(
                 context.metrics.feed_overflows.inc()
                 await websocket.close(SLOW_CLIENT, f"too slow: resume with after={session.seen}")
             group.cancel_scope.cancel()
-    except (WebSocketDisconnect, RuntimeError, OSError):
+    except* (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the client went away; it resumes with `after` when it comes back
     finally:
         context.metrics.feed_clients.dec()
