@@ -39,7 +39,7 @@ class InMemoryVlmCache:
         return self.entries.get(key)
 
     async def put(self, key: str, response: str, model: str) -> None:
-        self.entries[key] = response
+        self.entries.setdefault(key, response)
 
 
 metadata = sa.MetaData()
