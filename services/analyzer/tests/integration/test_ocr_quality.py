@@ -20,7 +20,7 @@ TOLERANCE = 0.005
 # One page is 18th-century handwriting, which Tesseract cannot read: both routes are ~80% CER,
 # i.e. noise. There 5.5 and 5.3 differ by 2.2 points even on the same pixels (a PNG decoded
 # once, read by both), so this page is held to the drift measured on it, not to 0.5 points.
-# Every printed page, manuscripts included, gets the strict tolerance.
+# Every other page, the medieval manuscripts included, gets the strict tolerance.
 UNREADABLE_HANDWRITING = {"kraken-transkribus-170025120000003_0074/170025120000003,0074.jpg": 0.025}
 
 
