@@ -28,15 +28,30 @@ def _builder(name: str) -> Build:
 
 
 async def _serve(name: str, settings: Settings) -> None:
+    if name == "gateway":
+        await serve_gateway(settings)
+        return
     stop = stop_on_signals()
     if name == "relay":
         await run_relay(settings, stop)
-    elif name == "gateway":
-        from gateway.bootstrap import serve_gateway
-
-        await serve_gateway(settings, stop)
     else:
         await run_service(name, settings, _builder(name), stop)
+
+
+async def serve_gateway(settings: Settings) -> None:
+    """The gateway with the analyzer's plan validator: a bad plan is a 422 at submission."""
+    import uvicorn
+
+    from analyzer.application.plans import validate_plan
+    from gateway.bootstrap import create_gateway_app
+    from gateway.settings import GatewaySettings
+
+    own = GatewaySettings()
+    app = create_gateway_app(settings, own, plan_validator=validate_plan)
+    config = uvicorn.Config(app, host=own.gateway_host, port=own.gateway_port, log_config=None,
+                            access_log=False)
+    # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
+    await uvicorn.Server(config).serve()
 
 
 def migrate_all(settings: Settings) -> None:

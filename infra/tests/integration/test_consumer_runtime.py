@@ -14,7 +14,7 @@ from contracts import JobCancelled, JobCreated, Plan, RecordedEvent, job_stream
 from contracts.errors import EngineFailed
 from contracts.subjects import dead_letter_stream, event_subject
 from infra.eventstore import PostgresEventStore
-from infra.messaging.consumer import Emitted, Subscription
+from infra.messaging.consumer import Emitted, RetryLater, Subscription, current_delivery
 from infra.testing.pipeline import eventually, running_consumers, running_relay
 
 pytestmark = pytest.mark.integration
@@ -199,3 +199,35 @@ async def _at_least(value: int, minimum: int) -> bool:
 
 async def _stream_has(js: nats.js.JetStreamContext, stream: str, count: int) -> bool:
     return (await js.stream_info(stream)).state.messages >= count
+
+
+async def test_retry_later_records_each_attempt_then_gives_up(
+    event_store: PostgresEventStore, nats_url: str, nats_prefix: str
+) -> None:
+    deliveries: list[int] = []
+
+    async def flaky(event: RecordedEvent) -> Emitted:
+        assert isinstance(event.data, JobCreated)
+        deliveries.append(current_delivery.get())
+        attempt = JobCancelled(job_id=event.data.job_id, reason=f"attempt {deliveries[-1]}")
+        raise RetryLater("the engine timed out", [(job_stream(event.data.job_id), attempt)])
+
+    async def give_up(event: RecordedEvent, error: BaseException, delivered: int) -> Emitted:
+        assert isinstance(event.data, JobCreated)
+        final = JobCancelled(job_id=event.data.job_id, reason=f"final after {delivered}: {error}")
+        return [(job_stream(event.data.job_id), final)]
+
+    subscription = Subscription(
+        "flaky", ["job.created"], flaky, give_up, max_deliver=3, retry_delays=(0.05,)
+    )
+    async with (
+        running_relay(event_store, nats_url, nats_prefix),
+        running_consumers(event_store, nats_url, nats_prefix, [subscription]),
+    ):
+        (job_id,) = await submit_jobs(event_store, 1)
+        await eventually(lambda: _equals(cancelled_count(event_store), 3))
+        await asyncio.sleep(0.5)
+
+    assert deliveries == [1, 2, 3]
+    reasons = [e.data.reason for e in (await event_store.read_stream(job_stream(job_id)))[1:]]
+    assert reasons == ["attempt 1", "attempt 2", "final after 3: the engine timed out"]

@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,6 +35,21 @@ log = logging.getLogger(__name__)
 Emitted = Sequence[tuple[str, Event]]
 Handler = Callable[[RecordedEvent], Awaitable[Emitted]]
 FinalFailureHook = Callable[[RecordedEvent, BaseException, int], Awaitable[Emitted]]
+
+
+current_delivery: ContextVar[int] = ContextVar("current_delivery", default=1)
+"""Which delivery of the message a handler is running (1 for the first)."""
+
+
+class RetryLater(Exception):
+    """Raised by a handler: record `emitted` now (an attempt's events), redeliver the message.
+
+    On the last allowed delivery it counts as a failure: the final-failure hook runs instead.
+    """
+
+    def __init__(self, reason: str, emitted: Emitted = ()) -> None:
+        super().__init__(reason)
+        self.emitted = emitted
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,17 @@ class ConsumerRuntime:
                 "correlation_id": str(event.correlation_id or ""),
             }
         )
+        current_delivery.set(delivered)
         heartbeat = asyncio.create_task(self._heartbeat(message, subscription))
         try:
             emitted = await subscription.handler(event)
             await self._commit(subscription, event, emitted)
+        except RetryLater as retry:
+            if delivered < subscription.max_deliver:
+                await self._record_attempt(subscription, event, retry.emitted)
+                await message.nack(delay=_retry_delay(subscription, delivered))
+                return
+            await self._give_up(subscription, event, retry, delivered)
         except Exception as error:
             if delivered < subscription.max_deliver or subscription.on_final_failure is None:
                 log.warning(
@@ -136,31 +159,46 @@ class ConsumerRuntime:
                 )
                 await message.nack(delay=_retry_delay(subscription, delivered))
                 return
-            log.error(
-                "handler failed for the last time",
-                exc_info=error,
-                extra={"consumer": subscription.consumer, "event_id": str(event.event_id)},
-            )
-            await self._commit(
-                subscription, event, await subscription.on_final_failure(event, error, delivered)
-            )
+            await self._give_up(subscription, event, error, delivered)
         finally:
             heartbeat.cancel()
         await message.ack()
 
+    async def _give_up(
+        self, subscription: Subscription, event: RecordedEvent, error: Exception, delivered: int
+    ) -> None:
+        log.error(
+            "handler failed for the last time",
+            exc_info=error,
+            extra={"consumer": subscription.consumer, "event_id": str(event.event_id)},
+        )
+        hook = subscription.on_final_failure
+        await self._commit(subscription, event, await hook(event, error, delivered) if hook else ())
+
+    async def _record_attempt(
+        self, subscription: Subscription, cause: RecordedEvent, emitted: Emitted
+    ) -> None:
+        """An attempt's events, appended without the idempotency record: more attempts follow."""
+        await self.store.append_streams(
+            group_by_stream(emitted), metadata=self._metadata(subscription, cause)
+        )
+
     async def _commit(
         self, subscription: Subscription, cause: RecordedEvent, emitted: Emitted
     ) -> None:
-        metadata = Metadata(
+        await self.store.append_streams(
+            group_by_stream(emitted),
+            metadata=self._metadata(subscription, cause),
+            idempotency=Idempotency(subscription.consumer, cause.event_id),
+        )
+
+    @staticmethod
+    def _metadata(subscription: Subscription, cause: RecordedEvent) -> Metadata:
+        return Metadata(
             correlation_id=cause.correlation_id,
             causation_id=cause.event_id,
             actor=subscription.consumer,
             trace=cause.metadata.trace,
-        )
-        await self.store.append_streams(
-            group_by_stream(emitted),
-            metadata=metadata,
-            idempotency=Idempotency(subscription.consumer, cause.event_id),
         )
 
     @staticmethod

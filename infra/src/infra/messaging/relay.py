@@ -19,12 +19,13 @@ from nats.js import JetStreamContext
 from contracts.subjects import event_subject, events_stream
 from infra.eventstore import PostgresEventStore, RawEvent
 from infra.eventstore.checkpoints import load_checkpoint, save_checkpoint
+from infra.locks import AdvisoryLock
 from infra.messaging.provisioning import ensure_streams
 
 log = logging.getLogger(__name__)
 
 POSITION_HEADER = "Recto-Position"
-RELAY_LOCK = 7263742
+RELAY_LOCK = AdvisoryLock.RELAY.value
 
 
 class Relay:

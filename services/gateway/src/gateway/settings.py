@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECTO_", extra="ignore")
 
+    gateway_host: str = Field(default="127.0.0.1", description="0.0.0.0 in a container")
+    gateway_port: int = Field(default=8000, ge=1, le=65535)
     auth: Literal["on", "off"] = Field(
         default="on", description="`off` only for the embedded demo: every request is admin"
     )

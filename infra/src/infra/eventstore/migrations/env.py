@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from infra.eventstore.schema import metadata
+from infra.locks import AdvisoryLock
 
 config = context.config
 
@@ -18,7 +19,9 @@ def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
         # Replicas may start together: one migrates, the others wait and then find nothing to do.
-        connection.execute(text("SELECT pg_advisory_xact_lock(7263741)"))
+        connection.execute(
+            text(f"SELECT pg_advisory_xact_lock({AdvisoryLock.EVENT_STORE_MIGRATIONS.value})")
+        )
         context.run_migrations()
 
 

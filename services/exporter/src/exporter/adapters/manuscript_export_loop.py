@@ -21,11 +21,11 @@ from contracts.errors import WrongExpectedVersion
 from exporter.adapters.manuscript_progress import MANUSCRIPTS, PAGES
 from exporter.application.export_manuscript import export_manuscript
 from exporter.application.ports import DueManuscript, ManuscriptExportPorts
+from infra.locks import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
-EXPORT_LOCK_CLASS = 7263746
-"""First key of the two-key advisory lock per manuscript (the second is its id's hash)."""
+EXPORT_LOCK_CLASS = AdvisoryLock.MANUSCRIPT_EXPORT.value
 
 MAX_RETRY_PAUSE = 300.0
 

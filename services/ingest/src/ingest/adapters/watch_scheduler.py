@@ -13,12 +13,12 @@ import logging
 
 import asyncpg
 
+from infra.locks import AdvisoryLock
 from ingest.application.watch_manifests import SweepReport, WatchPorts, sweep
 
 log = logging.getLogger(__name__)
 
-WATCH_LOCK = 7263744
-"""The advisory lock key of the watch scheduler; ingest's migrations use 7263743."""
+WATCH_LOCK = AdvisoryLock.WATCH_SCHEDULER.value
 
 
 class WatchScheduler:

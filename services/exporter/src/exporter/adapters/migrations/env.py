@@ -9,9 +9,10 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from infra.locks import AdvisoryLock
+
 VERSION_TABLE = "alembic_version_exporter"
-MIGRATION_LOCK = 7263745
-"""Advisory lock key: the event store uses 7263741, the relay 7263742, ingest 7263743-4."""
+MIGRATION_LOCK = AdvisoryLock.EXPORTER_MIGRATIONS.value
 config = context.config
 
 

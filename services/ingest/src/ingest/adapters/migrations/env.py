@@ -9,6 +9,8 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from infra.locks import AdvisoryLock
+
 VERSION_TABLE = "alembic_version_ingest"
 config = context.config
 
@@ -17,7 +19,9 @@ def _run(connection: Connection) -> None:
     context.configure(connection=connection, version_table=VERSION_TABLE)
     with context.begin_transaction():
         # Replicas may start together: one migrates, the others wait and find nothing to do.
-        connection.execute(text("SELECT pg_advisory_xact_lock(7263743)"))
+        connection.execute(
+            text(f"SELECT pg_advisory_xact_lock({AdvisoryLock.INGEST_MIGRATIONS.value})")
+        )
         context.run_migrations()
 
 
