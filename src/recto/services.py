@@ -48,16 +48,23 @@ async def serve_gateway(settings: Settings) -> None:
 
     own = GatewaySettings()
     app = create_gateway_app(settings, own, plan_validator=validate_plan)
-    config = uvicorn.Config(app, host=own.gateway_host, port=own.gateway_port, log_config=None,
-                            access_log=False)
+    config = uvicorn.Config(
+        app, host=own.gateway_host, port=own.gateway_port, log_config=None, access_log=False
+    )
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
     await uvicorn.Server(config).serve()
 
 
 def migrate_all(settings: Settings) -> None:
+    """Every service's tables; each service also migrates its own at start-up."""
+    from exporter.adapters.migrate import upgrade as upgrade_exporter
+    from gateway.adapters.migrate import upgrade as upgrade_gateway
+    from ingest.adapters.migrate import upgrade as upgrade_ingest
+
     if not settings.database_url:
         raise SystemExit("RECTO_DATABASE_URL must be set")
-    upgrade(settings.database_url)
+    for upgrade_tables in (upgrade, upgrade_ingest, upgrade_exporter, upgrade_gateway):
+        upgrade_tables(settings.database_url)
 
 
 def serve(name: str) -> None:

@@ -30,7 +30,7 @@ class SamplePage:
 
 def corpus_pages(root: Path, limit: int) -> list[SamplePage]:
     """Real pages with ground truth beside them (as in `ocr-gt/`), in a stable order."""
-    pages = []
+    pages: list[SamplePage] = []
     for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
         truth = _ground_truth_for(image)
         if truth is None:

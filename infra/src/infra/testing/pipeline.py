@@ -13,6 +13,8 @@ from faststream.nats import NatsBroker
 from infra.eventstore import PostgresEventStore
 from infra.messaging.consumer import ConsumerRuntime, Subscription
 from infra.messaging.relay import Relay
+from infra.service import Build
+from infra.settings import Settings
 
 
 @contextlib.asynccontextmanager
@@ -57,3 +59,32 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(every)
+
+
+@contextlib.asynccontextmanager
+async def running_services(
+    settings: Settings, store: PostgresEventStore, builds: Sequence[Build]
+) -> AsyncIterator[None]:
+    """The relay and each service's subscriptions and background tasks, in this process."""
+    assert settings.nats_url is not None
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            running_relay(store, settings.nats_url, settings.nats_prefix)
+        )
+        for build in builds:
+            parts = await build(settings, store)
+            for close in parts.closers:
+                stack.push_async_callback(close)
+            await stack.enter_async_context(
+                running_consumers(
+                    store, settings.nats_url, settings.nats_prefix, parts.subscriptions
+                )
+            )
+            tasks += [asyncio.create_task(task(stop)) for task in parts.background]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)

@@ -1,0 +1,55 @@
+"""The analyzer's composition root: engines, caches and event-store readers from settings."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from analyzer.adapters.event_history import StoredPageImages, StoredPlans
+from analyzer.adapters.null_engine import NullEngine
+from analyzer.adapters.tesseract import TesseractEngine
+from analyzer.adapters.vlm import VlmEngine
+from analyzer.adapters.vlm_cache import PostgresVlmCache
+from analyzer.adapters.vlm_http import GEMINI_DEFAULTS, VlmSettings
+from analyzer.application.ports import AnalyzerPorts
+from analyzer.application.profiles import load_profiles
+from analyzer.domain.scorers import DEFAULT_SCORERS
+from analyzer.entrypoints.subscriptions import analyzer_subscriptions
+from infra.artifacts import FileArtifactStore
+from infra.eventstore import PostgresEventStore
+from infra.service import ServiceParts
+from infra.settings import Settings
+
+
+async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
+    assert settings.database_url is not None
+    artifacts = FileArtifactStore(settings.artifacts)
+    database = create_async_engine(settings.database_url, pool_size=2)
+    cache = PostgresVlmCache(database)
+    await cache.create_table()
+    client = httpx.AsyncClient()
+    vlm = VlmEngine(VlmSettings.from_env(), cache, artifacts, client, name="vlm")
+    gemini_settings = VlmSettings(
+        provider="gemini",
+        base_url=GEMINI_DEFAULTS["base_url"],
+        model=GEMINI_DEFAULTS["model"],
+        api_key_env=GEMINI_DEFAULTS["api_key_env"],
+    )
+    gemini = VlmEngine(gemini_settings, cache, artifacts, client, name="gemini")
+    null = NullEngine()
+    ports = AnalyzerPorts(
+        artifacts=artifacts,
+        # The null engine is there for benchmarks and pipeline tests: a plan must name it.
+        engines={"tesseract": TesseractEngine(), "vlm": vlm, "gemini": gemini, "null": null},
+        page_images=StoredPageImages(store),
+        plans=StoredPlans(store),
+        profiles=load_profiles(),
+        scorers=DEFAULT_SCORERS,
+        stage_engines={"vlm": vlm, "gemini": gemini, "null": null},
+    )
+    return ServiceParts(
+        subscriptions=analyzer_subscriptions(
+            ports, store, max_deliver=settings.max_deliver, ack_wait=settings.ack_wait_seconds
+        ),
+        closers=[client.aclose, database.dispose],
+    )

@@ -1,0 +1,127 @@
+"""Manuscripts through the real relay and services, in-process, on real NATS and PostgreSQL."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from analyzer.bootstrap import build as build_analyzer
+from contracts import (
+    EngineStep,
+    IiifSource,
+    JobCreated,
+    ManuscriptExported,
+    ManuscriptImportRequested,
+    Metadata,
+    PageAnalysis,
+    PageAnalyzed,
+    PageExported,
+    PageImageNormalized,
+    Plan,
+    job_stream,
+    manuscript_stream,
+)
+from exporter.bootstrap import build as build_exporter
+from infra.artifacts import FileArtifactStore
+from infra.eventstore import PostgresEventStore, StreamAppend
+from infra.settings import Settings
+from infra.testing.pipeline import eventually, running_services
+from ingest.bootstrap import build as build_ingest
+from recto.sample.iiif_server import serving
+from recto.sample.pages import generated_pages
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+
+async def request_import(
+    store: PostgresEventStore, manifest_url: str, plan: Plan | None = None
+) -> UUID:
+    corpus_id, manuscript_id, job_id = uuid4(), uuid4(), uuid4()
+    requested = ManuscriptImportRequested(
+        manuscript_id=manuscript_id,
+        corpus_id=corpus_id,
+        job_id=job_id,
+        source=IiifSource(url=manifest_url),
+    )
+    await store.append_streams(
+        [
+            StreamAppend(manuscript_stream(manuscript_id), [requested], 0),
+            StreamAppend(
+                job_stream(job_id),
+                [JobCreated(job_id=job_id, kind="import", plan=plan or Plan())],
+                0,
+            ),
+        ],
+        metadata=Metadata(correlation_id=job_id, actor="test"),
+    )
+    return job_id
+
+
+async def test_an_imported_manifest_gets_every_page_normalised(
+    settings: Settings, event_store: PostgresEventStore
+) -> None:
+    settings = settings.model_copy(update={"fetch_allow": "127.0.0.1"})
+    pages = generated_pages(5)
+    with serving(pages) as manifest_url:
+        async with running_services(settings, event_store, [build_ingest]):
+            job_id = await request_import(event_store, manifest_url)
+
+            async def all_normalised() -> bool:
+                done = await event_store.read_all(types=["page.image_normalized"])
+                return len(done) == len(pages)
+
+            await eventually(all_normalised, timeout=60)
+
+    normalised = [e.data for e in await event_store.read_all(types=["page.image_normalized"])]
+    assert all(isinstance(n, PageImageNormalized) for n in normalised)
+    assert {(n.master.width, n.master.height) for n in normalised} == {(1400, 2000)}
+    imported = await event_store.read_all(types=["manuscript.imported"])
+    assert [e.data.page_count for e in imported] == [5]
+    # Every event the services appended for the import carries the job as its correlation id.
+    caused = await event_store.read_all(
+        types=["manuscript.imported", "page.registered", "page.image_normalized"]
+    )
+    assert len(caused) == 1 + 5 + 5
+    assert {e.correlation_id for e in caused} == {job_id}
+
+
+async def test_a_manuscript_goes_from_manifest_to_validated_exports(
+    settings: Settings, event_store: PostgresEventStore
+) -> None:
+    settings = settings.model_copy(update={"fetch_allow": "127.0.0.1"})
+    plan = Plan(primary=EngineStep(engine="tesseract", languages=["eng"]))
+    pages = generated_pages(3)
+    with serving(pages) as manifest_url:
+        async with running_services(
+            settings, event_store, [build_ingest, build_analyzer, build_exporter]
+        ):
+            job_id = await request_import(event_store, manifest_url, plan)
+
+            async def manuscript_exported() -> bool:
+                return bool(await event_store.read_all(types=["manuscript.exported"]))
+
+            await eventually(manuscript_exported, timeout=120)
+
+    analyzed = [e.data for e in await event_store.read_all(types=["page.analyzed"])]
+    assert len(analyzed) == 3
+    artifacts = FileArtifactStore(settings.artifacts)
+    for page in analyzed:
+        assert isinstance(page, PageAnalyzed)
+        assert page.engine == "tesseract"
+        analysis = PageAnalysis.model_validate_json(artifacts.get(page.analysis))
+        # Geometry is in the master's pixels, though tesseract read the 2400 px derivative.
+        assert (analysis.image.width, analysis.image.height) == (1400, 2000)
+        assert "searchable transcriptions" in analysis.text()
+    exported = [e.data for e in await event_store.read_all(types=["page.exported"])]
+    assert all(isinstance(e, PageExported) for e in exported)
+    assert {fmt for e in exported for fmt in e.formats} == {"alto", "page", "text", "annotations"}
+    alto = artifacts.get(exported[0].formats["alto"]).decode()
+    assert "<alto" in alto
+    assert "transcriptions" in alto
+    (manuscript,) = [e.data for e in await event_store.read_all(types=["manuscript.exported"])]
+    assert isinstance(manuscript, ManuscriptExported)
+    assert set(manuscript.formats) == {"iiif-manifest", "mets", "bundle"}
+    assert (manuscript.pages_exported, manuscript.pages_failed) == (3, 0)
+    job_events = await event_store.read_all(types=["page.analyzed", "manuscript.exported"])
+    assert {e.correlation_id for e in job_events} == {job_id}
