@@ -67,3 +67,24 @@ def up(
         console.print(f"gateway: {stack.gateway_url}")
         stopped.wait()
     console.print("stopped")
+
+
+@app.command()
+def demo(
+    exit_after: Annotated[bool, typer.Option("--exit", help="stop after the summary")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    state_dir: StateDir = Path(".state/demo"),
+) -> None:
+    """Start Recto, process a sample manuscript and summarise what came out."""
+    import json
+
+    from recto.demo import print_summary, run_demo
+
+    quiet = Console(stderr=True) if as_json else console
+    summary = run_demo(state_dir, exit_after=exit_after or as_json, console=quiet)
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    elif exit_after:
+        print_summary(summary, console)
+    if summary["pages_exported"] != summary["pages"]:
+        raise typer.Exit(1)

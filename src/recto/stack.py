@@ -65,6 +65,7 @@ def running_stack(
             "RECTO_ARTIFACTS": str(state_dir / "artifacts"),
             "RECTO_STATE_DIR": str(state_dir),
             "RECTO_GATEWAY_PORT": str(port),
+            "RECTO_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "OMP_THREAD_LIMIT": "1",
             **(extra_env or {}),
         }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
 
 SAMPLE_TEXT = (
     "Recto turns digitised manuscripts and printed books into validated searchable "
@@ -25,39 +25,20 @@ class SamplePage:
     data: bytes
     width: int
     height: int
-    ground_truth: Path | None = None
+    ground_truth: GroundTruthPage | None = None
 
 
 def corpus_pages(root: Path, limit: int) -> list[SamplePage]:
     """Real pages with ground truth beside them (as in `ocr-gt/`), in a stable order."""
     pages: list[SamplePage] = []
-    for image in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
-        truth = _ground_truth_for(image)
-        if truth is None:
-            continue
-        with Image.open(image) as opened:
+    for truth in find_ground_truth(root)[:limit]:
+        with Image.open(truth.image) as opened:
             width, height = opened.size
-        label = (
-            image.parent.name
-            if image.parent.name not in ("OCR-D-IMG", "GT-PAGE")
-            else (image.parent.parent.name)
-        )
+        name = f"p{len(pages) + 1:02d}"
         pages.append(
-            SamplePage(f"p{len(pages) + 1:02d}", label, image.read_bytes(), width, height, truth)
+            SamplePage(name, truth.image.stem, truth.image.read_bytes(), width, height, truth)
         )
-        if len(pages) == limit:
-            break
     return pages
-
-
-def _ground_truth_for(image: Path) -> Path | None:
-    for candidate in (
-        image.with_suffix(".xml"),
-        image.parent.parent / "OCR-D-GT-PAGE" / (image.stem + ".xml"),
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def generated_pages(count: int) -> list[SamplePage]:

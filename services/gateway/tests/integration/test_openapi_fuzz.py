@@ -39,6 +39,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "/v1/feed/sse",  # an endless stream by design
             "--workers",
             "2",
+            "--request-timeout",
+            "60",  # a loaded 2-core CI machine must not turn slowness into a finding
             "--no-color",
         ],
         capture_output=True,

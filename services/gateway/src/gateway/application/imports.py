@@ -11,11 +11,12 @@ from contracts import (
     Metadata,
     Plan,
     RequestImport,
+    corpus_stream,
     job_stream,
     manuscript_stream,
 )
 from contracts.errors import InvalidRequest, ResourceNotFound
-from gateway.application.ports import PlanValidator, ReadModelQueries, refused_if_unrecordable
+from gateway.application.ports import PlanValidator, refused_if_unrecordable
 from infra.eventstore import NO_STREAM, EventStore, StreamAppend
 
 
@@ -27,14 +28,14 @@ class ImportAccepted:
 
 async def request_import(
     store: EventStore,
-    read_models: ReadModelQueries,
     command: RequestImport,
     plan: Plan,
     validate_plan: PlanValidator,
     *,
     actor: str,
 ) -> ImportAccepted:
-    if await read_models.corpus(command.corpus_id) is None:
+    # The write model, not a read model: a corpus created a moment ago may not be projected yet.
+    if await store.stream_version(corpus_stream(command.corpus_id)) == 0:
         raise ResourceNotFound(f"no corpus {command.corpus_id}")
     check_plan(plan, validate_plan)
     job_id, manuscript_id = uuid4(), uuid4()

@@ -61,7 +61,6 @@ async def post_import(
     check_corpus(principal, corpus_id)
     result = await request_import(
         context.store,
-        context.read_models,
         RequestImport(corpus_id=corpus_id, source=body.source),
         body.plan,
         context.plan_validator,

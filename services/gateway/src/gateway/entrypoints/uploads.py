@@ -74,7 +74,6 @@ async def post_upload(
     source = UploadSource(files=files, label=str(label) if isinstance(label, str) else None)
     result = await request_import(
         context.store,
-        context.read_models,
         RequestImport(corpus_id=corpus_id, source=source),
         Plan(),
         context.plan_validator,
