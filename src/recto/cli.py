@@ -55,6 +55,7 @@ def healthcheck(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))])
 @app.command()
 def up(
     gateway_port: Annotated[int | None, typer.Option(help="default: a free port")] = None,
+    analyzers: Annotated[int, typer.Option(min=1, help="analyzer processes")] = 2,
     state_dir: StateDir = Path(".state"),
 ) -> None:
     """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers."""
@@ -63,7 +64,7 @@ def up(
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
-    with running_stack(state_dir, gateway_port=gateway_port) as stack:
+    with running_stack(state_dir, gateway_port=gateway_port, analyzers=analyzers) as stack:
         console.print(f"gateway: {stack.gateway_url}")
         stopped.wait()
     console.print("stopped")

@@ -34,8 +34,13 @@ class GatewayClient:
         return response.json()
 
     def corpus_by_slug(self, slug: str) -> dict[str, Any] | None:
-        listing = self._json(self.http.get("/corpora", params={"limit": 500}))
-        return next((c for c in listing["items"] if c["slug"] == slug), None)
+        offset = 0
+        while True:
+            listing = self._json(self.http.get("/corpora", params={"offset": offset, "limit": 100}))
+            found = next((c for c in listing["items"] if c["slug"] == slug), None)
+            offset += len(listing["items"])
+            if found is not None or not listing["items"] or offset >= listing["total"]:
+                return found
 
     def ensure_corpus(self, slug: str, title: str, profile: str = "default") -> str:
         existing = self.corpus_by_slug(slug)
@@ -60,10 +65,17 @@ class GatewayClient:
         return found
 
     def pages(self, manuscript_id: str) -> list[dict[str, Any]]:
-        listing = self._json(
-            self.http.get(f"/manuscripts/{manuscript_id}/pages", params={"limit": 1000})
-        )
-        return list(listing["items"])
+        pages: list[dict[str, Any]] = []
+        while True:
+            listing = self._json(
+                self.http.get(
+                    f"/manuscripts/{manuscript_id}/pages",
+                    params={"offset": len(pages), "limit": 100},
+                )
+            )
+            pages += listing["items"]
+            if not listing["items"] or len(pages) >= listing["total"]:
+                return pages
 
     def download(self, path: str) -> bytes:
         response = self.http.get(path.removeprefix("/v1"))

@@ -126,10 +126,20 @@ def run_demo(state_dir: Path, *, exit_after: bool, console: Console) -> dict[str
     return summary
 
 
+def manuscript_outputs(client: GatewayClient, manuscript_id: str, timeout: float = 60.0) -> Any:
+    """The manuscript once its IIIF manifest, METS and bundle are recorded (just after its job)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = client.manuscript(manuscript_id)
+        if "mets" in found["links"] or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 def manuscript_summary(
     client: GatewayClient, manuscript: SampleManuscript, manuscript_id: str
 ) -> dict[str, Any]:
-    found = client.manuscript(manuscript_id)
+    found = manuscript_outputs(client, manuscript_id)
     pages = sorted(client.pages(manuscript_id), key=lambda p: p["index"])
     return {
         "id": manuscript_id,

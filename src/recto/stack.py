@@ -52,8 +52,13 @@ def servers(state_dir: Path) -> Iterator[tuple[str, str]]:
 
 @contextlib.contextmanager
 def running_stack(
-    state_dir: Path, *, gateway_port: int | None = None, extra_env: dict[str, str] | None = None
+    state_dir: Path,
+    *,
+    gateway_port: int | None = None,
+    analyzers: int = 2,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
+    """Every service in a process of its own; analyzers compete for pages on one consumer."""
     state_dir = _prepare_state_dir(state_dir)
     with servers(state_dir) as (database_url, nats_url):
         upgrade(database_url)
@@ -71,9 +76,9 @@ def running_stack(
         }
         stack = Stack(database_url, nats_url, f"http://127.0.0.1:{port}", environment)
         try:
-            for name in SERVICES:
-                log = (state_dir / f"{name}.log").open("ab")
-                stack.processes[name] = subprocess.Popen(
+            for name, replica in _replicas(analyzers):
+                log = (state_dir / f"{replica}.log").open("ab")
+                stack.processes[replica] = subprocess.Popen(
                     [sys.executable, "-m", "recto", "serve", name],
                     env=environment,
                     stdout=log,
@@ -88,6 +93,15 @@ def running_stack(
                     process.send_signal(signal.SIGTERM)
             for process in stack.processes.values():
                 stop_process(process, timeout=15)
+
+
+def _replicas(analyzers: int) -> list[tuple[str, str]]:
+    """(service, process name) pairs: `analyzer-1`, `analyzer-2`… for the analyzer replicas."""
+    return [
+        (name, f"{name}-{n}" if name == "analyzer" else name)
+        for name in SERVICES
+        for n in range(1, (analyzers if name == "analyzer" else 1) + 1)
+    ]
 
 
 def wait_until_ready(stack: Stack, timeout: float = 60.0) -> None:
