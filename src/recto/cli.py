@@ -6,9 +6,11 @@ import signal
 import threading
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from infra.settings import Settings
 from recto import SERVICES
@@ -89,3 +91,103 @@ def demo(
         print_summary(summary, console)
     if summary["pages_exported"] != summary["pages"]:
         raise typer.Exit(1)
+
+
+Gateway = Annotated[str, typer.Option(envvar="RECTO_GATEWAY_URL", help="the gateway's base URL")]
+ApiKey = Annotated[str | None, typer.Option(envvar="RECTO_API_KEY", help="an API key")]
+
+
+@app.command("import")
+def import_(
+    source: Annotated[str, typer.Argument(help="IIIF manifest/collection URL or image folder")],
+    corpus: Annotated[str, typer.Option(help="corpus slug, created if new")] = "default",
+    profile: Annotated[str, typer.Option(help="corpus profile")] = "default",
+    language: Annotated[list[str], typer.Option(help="tesseract language, repeatable")] = [],  # noqa: B006
+    wait: Annotated[bool, typer.Option(help="follow the job's progress until it ends")] = False,
+    gateway: Gateway = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+) -> None:
+    """Import a manuscript into a corpus; with --wait, show live progress per stage."""
+    from recto.client import GatewayClient
+    from recto.commands import import_source, job_table, wait_for
+
+    client = GatewayClient(gateway, api_key)
+    accepted = import_source(
+        client, source, corpus=corpus, profile=profile, languages=language or ["eng"]
+    )
+    console.print(f"job {accepted['job_id']}: {gateway}{accepted['status_url']}")
+    if wait:
+        job = wait_for(client, str(accepted["job_id"]), console)
+        console.print(job_table(job))
+        if job["status"] != "done":
+            raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    job: Annotated[str, typer.Argument(help="job id")],
+    gateway: Gateway = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+) -> None:
+    """Show a job's status and counts per stage."""
+    from recto.client import GatewayClient
+    from recto.commands import job_table
+
+    console.print(job_table(GatewayClient(gateway, api_key).job(job)))
+
+
+@app.command("eval")
+def evaluate(
+    gt_dir: Annotated[Path, typer.Argument(help="pages with PAGE or ALTO ground truth")],
+    language: Annotated[list[str], typer.Option(help="one language set for all pages")] = [],  # noqa: B006
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Run tesseract on pages with ground truth and print CER per page and overall."""
+    import anyio
+
+    from analyzer.adapters.tesseract import TesseractEngine
+    from analyzer.application.evaluation import evaluate_folder
+
+    report = anyio.run(evaluate_folder, gt_dir, TesseractEngine(), language or None)
+    if as_json:
+        print(report.model_dump_json(indent=2, exclude={"pages": {"__all__": {"text"}}}))
+        return
+    table = Table(title=f"{report.engine} {report.engine_version or ''} on {gt_dir}")
+    for column in ("page", "languages", "CER", "seconds"):
+        table.add_column(column)
+    for page in report.pages:
+        cer = "-" if page.cer is None else f"{page.cer:.2%}"
+        table.add_row(Path(page.image).name, "+".join(page.languages), cer, f"{page.seconds:.1f}")
+    overall = "-" if report.overall_cer is None else f"{report.overall_cer:.2%}"
+    table.add_row("[bold]overall[/bold]", "", overall, f"{report.seconds:.1f}")
+    console.print(table)
+
+
+keys = typer.Typer(help="API keys.")
+projections = typer.Typer(help="Read models.")
+app.add_typer(keys, name="keys")
+app.add_typer(projections, name="projections")
+
+
+@keys.command("create")
+def create_key(
+    scope: Annotated[list[str], typer.Option(help="read, write or admin; repeatable")] = ["read"],  # noqa: B006
+    corpus: Annotated[list[UUID], typer.Option(help="limit the key to these corpora")] = [],  # noqa: B006
+) -> None:
+    """Create an API key (printed once; only its hash is stored). Needs RECTO_DATABASE_URL."""
+    import anyio
+
+    from recto.commands import create_key as create
+
+    console.print(anyio.run(create, Settings(), scope, corpus))
+
+
+@projections.command("rebuild")
+def rebuild() -> None:
+    """Empty every read model and rebuild it from the event log. Needs RECTO_DATABASE_URL."""
+    import anyio
+
+    from recto.commands import rebuild_projections
+
+    for name, applied in anyio.run(rebuild_projections, Settings()).items():
+        console.print(f"{name}: {applied} events applied")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,6 +56,23 @@ class GatewayClient:
         accepted: dict[str, Any] = self._json(
             self.http.post(f"/corpora/{corpus_id}/imports", json=body)
         )
+        return accepted
+
+    def upload_images(self, corpus_id: str, images: list[Path], label: str) -> dict[str, Any]:
+        """Upload images as one manuscript; the gateway streams them to its artifact store."""
+        with contextlib.ExitStack() as stack:
+            files = [
+                (
+                    "files",
+                    (image.name, stack.enter_context(image.open("rb")), "application/octet-stream"),
+                )
+                for image in images
+            ]
+            fields = {"label": label, "labels": [image.stem for image in images]}
+            response = self.http.post(
+                f"/corpora/{corpus_id}/uploads", files=files, data=fields, timeout=300.0
+            )
+        accepted: dict[str, Any] = self._json(response)
         return accepted
 
     def job(self, job_id: str) -> dict[str, Any]:

@@ -1,0 +1,108 @@
+"""The work behind the CLI commands that talk to a running Recto or to its database."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import anyio
+from rich.console import Console
+from rich.table import Table
+
+from contracts import EngineStep, Plan
+from infra.settings import Settings
+from recto.client import GatewayClient
+from recto.progress import follow_job
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
+
+
+def import_source(
+    client: GatewayClient, source: str, *, corpus: str, profile: str, languages: Sequence[str]
+) -> dict[str, Any]:
+    """A IIIF manifest or collection URL, or a folder of images uploaded as one manuscript."""
+    corpus_id = client.ensure_corpus(corpus, corpus.replace("-", " ").title(), profile)
+    plan = Plan(primary=EngineStep(engine="tesseract", languages=list(languages)), profile=profile)
+    if source.startswith(("http://", "https://")):
+        return client.import_manifest(corpus_id, source, plan)
+    folder = Path(source)
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise SystemExit(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
+    return client.upload_images(corpus_id, images, label=folder.name)
+
+
+def wait_for(
+    client: GatewayClient, job_id: str, console: Console, timeout: float = 30.0
+) -> dict[str, Any]:
+    """Follow the feed to the job's end, then its read model (which may trail the feed)."""
+    asyncio.run(follow_job(client, job_id, console))
+    deadline = time.monotonic() + timeout
+    while (job := client.job(job_id))["status"] in ("pending", "running"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    return job
+
+
+def job_table(job: dict[str, Any]) -> Table:
+    table = Table(title=f"job {job['id']}: {job['kind']}, {job['status']}")
+    table.add_column("stage")
+    table.add_column("pages", justify="right")
+    for stage, count in job["counts"].items():
+        table.add_row(stage, str(count))
+    for failure in job.get("failed_pages", []):
+        table.add_row(f"[red]failed {failure['page_id']}[/red]", failure.get("reason") or "")
+    return table
+
+
+def media_type(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+async def create_key(settings: Settings, scopes: Sequence[str], corpora: Sequence[UUID]) -> str:
+    from gateway.adapters.api_keys import create_api_key
+    from gateway.adapters.migrate import upgrade_async
+    from infra.eventstore import PostgresEventStore
+
+    database_url = _database_url(settings)
+    await upgrade_async(database_url)
+    store = await PostgresEventStore.connect(database_url, max_size=1)
+    try:
+        return await create_api_key(store.pool, scopes, corpora or None)
+    finally:
+        await store.close()
+
+
+async def rebuild_projections(settings: Settings) -> dict[str, int]:
+    """Empty every read model and apply the whole log again; returns events applied per model."""
+    from exporter.adapters.manuscript_progress import ManuscriptProgressProjection
+    from gateway.adapters.projection import ReadModelProjection
+    from infra.eventstore import PostgresEventStore
+    from infra.projections import Projection, ProjectionRunner
+    from ingest.adapters.watch_projection import WatchedManifestsProjection
+    from recto.services import migrate_all
+
+    # Alembic runs an event loop of its own: it needs a thread of its own.
+    await anyio.to_thread.run_sync(migrate_all, settings)
+    store = await PostgresEventStore.connect(_database_url(settings), max_size=2)
+    projections: list[Projection] = [
+        ReadModelProjection(),
+        ManuscriptProgressProjection(),
+        WatchedManifestsProjection(),
+    ]
+    try:
+        return {p.name: await ProjectionRunner(store, p).rebuild() for p in projections}
+    finally:
+        await store.close()
+
+
+def _database_url(settings: Settings) -> str:
+    if not settings.database_url:
+        raise SystemExit("RECTO_DATABASE_URL must name the database")
+    return settings.database_url
