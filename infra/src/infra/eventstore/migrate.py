@@ -1,27 +1,17 @@
-"""Bring a database to the newest schema; safe to run from every replica at start-up."""
+"""Bring the event store to the newest schema; safe to run from every replica at start-up."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
-from alembic import command
-from alembic.config import Config
+from infra import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
 def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    migrations.upgrade(MIGRATIONS, database_url)
 
 
 async def upgrade_async(database_url: str) -> None:
-    # Alembic's env.py runs its own event loop, so it needs a thread of its own.
-    await anyio.to_thread.run_sync(upgrade, database_url)
+    await migrations.upgrade_async(MIGRATIONS, database_url)

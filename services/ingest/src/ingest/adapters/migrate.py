@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import anyio
-from alembic import command
-from alembic.config import Config
+from infra import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def upgrade(database_url: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    migrations.upgrade(MIGRATIONS, database_url)
 
 
 async def upgrade_async(database_url: str) -> None:
-    # Alembic's env.py runs its own event loop, so it needs a thread of its own.
-    await anyio.to_thread.run_sync(upgrade, database_url)
+    await migrations.upgrade_async(MIGRATIONS, database_url)

@@ -1,37 +1,6 @@
-"""Alembic environment of ingest's own tables, versioned apart from the event store's."""
-
-from __future__ import annotations
-
-import asyncio
-
-from alembic import context
-from sqlalchemy import pool, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+"""Alembic environment of ingest's own tables."""
 
 from infra.locks import AdvisoryLock
+from infra.migrations import run_environment
 
-VERSION_TABLE = "alembic_version_ingest"
-config = context.config
-
-
-def _run(connection: Connection) -> None:
-    context.configure(connection=connection, version_table=VERSION_TABLE)
-    with context.begin_transaction():
-        # Replicas may start together: one migrates, the others wait and find nothing to do.
-        connection.execute(
-            text(f"SELECT pg_advisory_xact_lock({AdvisoryLock.INGEST_MIGRATIONS.value})")
-        )
-        context.run_migrations()
-
-
-async def _run_async() -> None:
-    engine = create_async_engine(
-        config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
-    )
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-    await engine.dispose()
-
-
-asyncio.run(_run_async())
+run_environment(version_table="alembic_version_ingest", lock=AdvisoryLock.INGEST_MIGRATIONS)
