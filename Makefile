@@ -7,7 +7,7 @@ export OMP_THREAD_LIMIT := 1
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-lat tesseract-ocr-fra \
-	tesseract-ocr-deu tesseract-ocr-frk
+	tesseract-ocr-deu tesseract-ocr-frk chromium
 PYTEST_ARGS ?=
 
 .PHONY: help
