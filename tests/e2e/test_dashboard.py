@@ -6,17 +6,28 @@ through the live feed, in the same page load. Screenshots land in `test-artifact
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
+import uvicorn
 
 from contracts import EngineStep, Plan
+from gateway.adapters.api_keys import create_api_key
+from gateway.bootstrap import create_gateway_app
+from gateway.settings import GatewaySettings
+from infra.embedded.process import free_port
+from infra.eventstore import asyncpg_dsn
+from infra.settings import Settings
 from recto.client import GatewayClient
 from recto.sample.iiif_server import serving
 from recto.sample.pages import generated_pages
@@ -90,37 +101,49 @@ def _follow_progress(page: Any, job_id: str, timeout: float) -> list[dict[str, f
     raise AssertionError(f"the job's bars stopped at {samples[-1:]}")
 
 
-@pytest.mark.timeout(600)
-def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(stack: Stack) -> None:
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Chromium under Playwright, whose sync API runs an event loop: ask for it last."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make system installs it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def watched(browser: Any, problems: list[str]) -> Any:
+    """A new page whose script errors and failed requests are collected in `problems`."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"{response.status} {response.url}")
+        ),
+    )
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    return page
+
+
+@pytest.mark.timeout(600)
+def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(
+    browser: Any, stack: Stack
+) -> None:
+    from playwright.sync_api import expect
+
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
     plan = Plan(primary=EngineStep(engine="tesseract", languages=["eng"]))
     client = GatewayClient(stack.gateway_url)
+    page = watched(browser, problems)
 
-    with (
-        serving(generated_pages(PAGES), "Dashboard sample") as manifest_url,
-        sync_api.sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with serving(generated_pages(PAGES), "Dashboard sample") as manifest_url:
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on(
-                "response",
-                lambda response: (
-                    response.status >= 400 and problems.append(f"{response.status} {response.url}")
-                ),
-            )
-            page.on(
-                "console",
-                lambda message: message.type == "error" and problems.append(message.text),
-            )
             # Open the dashboard first and mark this page load: a reload would lose the mark.
             page.goto(f"{stack.gateway_url}/")
-            sync_api.expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
+            expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
             page.evaluate("window.sameLoad = true")
 
             # Submit the import; its job appears and its bars advance without a reload.
@@ -139,7 +162,7 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(sta
             # The manuscript's grid: one thumbnail per page, each exported, its image loaded.
             card.locator("a.job-pages").click()
             exported = page.locator(".grid a.thumb.status-exported")
-            sync_api.expect(exported).to_have_count(PAGES, timeout=30_000)
+            expect(exported).to_have_count(PAGES, timeout=30_000)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.thumb img')]"
                 ".filter(img => img.complete && img.naturalWidth > 0).length === "
@@ -154,9 +177,9 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(sta
             lines.first.wait_for(state="attached", timeout=30_000)
             assert page.locator("svg.overlay .region").count() >= 1
             assert lines.count() >= 3
-            sync_api.expect(page.locator(".transcription")).to_contain_text("Recto")
-            sync_api.expect(page.locator(".history")).to_contain_text("page.exported")
-            sync_api.expect(page.locator("a.download", has_text="alto")).to_have_count(1)
+            expect(page.locator(".transcription")).to_contain_text("Recto")
+            expect(page.locator(".history")).to_contain_text("page.exported")
+            expect(page.locator("a.download", has_text="alto")).to_have_count(1)
             page.wait_for_function("() => document.querySelector('.page-image').naturalWidth > 0")
             image = page.locator(".page-image").bounding_box()
             assert image is not None
@@ -174,6 +197,91 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(sta
             assert page.evaluate("window.sameLoad") is True
             assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
         finally:
-            browser.close()
+            page.close()
             client.close()
     assert problems == []
+
+
+@pytest.fixture
+def secured_gateway(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The gateway alone, with API keys required, served by uvicorn on a loopback port."""
+    settings = Settings(database_url=database_url, nats_url=None, artifacts=tmp_path / "artifacts")
+    app = create_gateway_app(settings, GatewaySettings(auth="on", feed_heartbeat_seconds=1.0))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the gateway stopped while starting"
+        assert time.monotonic() < deadline, "the gateway did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(20)
+
+
+async def _keys(database_url: str, corpus_id: UUID | None = None) -> list[str]:
+    """An admin key and a read key limited to `corpus_id` (when given)."""
+    pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=2)
+    try:
+        admin = await create_api_key(pool, ["admin"])
+        limited = await create_api_key(pool, ["read"], [corpus_id] if corpus_id else None)
+        return [admin, limited]
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+def keys(secured_gateway: str, database_url: str) -> tuple[str, str, str]:
+    """An admin key, a corpus it created, and a read key limited to that corpus."""
+    admin, _ = asyncio.run(_keys(database_url))
+    created = httpx.post(
+        f"{secured_gateway}/v1/corpora",
+        json={"slug": "keyed", "title": "Keyed corpus"},
+        headers={"X-API-Key": admin},
+    )
+    assert created.status_code == 202, created.text
+    corpus_id = created.json()["id"]
+    return admin, corpus_id, asyncio.run(_keys(database_url, UUID(corpus_id)))[1]
+
+
+def test_a_gateway_with_keys_asks_for_one_and_follows_the_feed_of_its_corpora(
+    secured_gateway: str, keys: tuple[str, str, str], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    admin, corpus_id, limited = keys
+    problems: list[str] = []
+    page = watched(browser, problems)
+    try:
+        # Without a key the dashboard asks for one instead of showing an error.
+        page.goto(f"{secured_gateway}/")
+        expect(page.locator("#key-form")).to_be_visible()
+        expect(page.locator("#view")).to_contain_text("needs an API key")
+        # A key limited to one corpus may not follow the whole feed: it follows its corpus.
+        page.fill("#key-input", limited)
+        page.click("#key-form button")
+        expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
+        expect(page.locator(".corpora")).to_contain_text("Keyed corpus", timeout=15_000)
+        expect(page.locator("#key-form")).to_be_hidden()
+        # An import into that corpus reaches the page through the corpus's feed.
+        accepted = httpx.post(
+            f"{secured_gateway}/v1/corpora/{corpus_id}/imports",
+            json={"source": {"kind": "iiif", "url": "http://127.0.0.1:9/manifest.json"}},
+            headers={"X-API-Key": admin},
+        )
+        assert accepted.status_code == 202, accepted.text
+        job = page.locator(f'article.job[data-job="{accepted.json()["job_id"]}"]')
+        expect(job).to_be_visible(timeout=15_000)
+        # The key is remembered across a reload, and forgotten on request.
+        page.reload()
+        expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
+        page.click("#key-forget")
+        expect(page.locator("#key-form")).to_be_visible()
+        assert page.evaluate("localStorage.getItem('recto.apiKey')") is None
+    finally:
+        page.close()
+    # Only the first, keyless requests were refused.
+    assert problems
+    assert all("401" in problem for problem in problems), problems

@@ -37,6 +37,7 @@ export function mount(root, pageId) {
     status.textContent = `${page.status}${page.engine ? ` · ${page.engine}` : ""}${confidence}`;
     status.className = `muted status-${page.status}`;
     const source = page.links["image-derivative"] || page.links["image-master"];
+    image.hidden = !source;  // not normalised yet: nothing to show
     if (source && image.dataset.source !== source) {
       image.dataset.source = source;
       image.src = withKey(source);
