@@ -9,7 +9,6 @@ from position 0 at any time (`rebuild`), because stored events are the only sour
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -19,6 +18,7 @@ import asyncpg
 from contracts import RecordedEvent
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.encoding import decode_many
+from infra.polling import IdleBackoff
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ class ProjectionRunner:
         return await self.catch_up()
 
     async def run(self, stop: asyncio.Event) -> None:
+        backoff = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.1))
         while not stop.is_set():
             try:
                 applied = await self.run_once()
@@ -94,9 +95,10 @@ class ProjectionRunner:
                 log.exception("projection batch failed", extra={"projection": self.projection.name})
                 applied = 0
                 await asyncio.sleep(1.0)
-            if not applied:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.idle_sleep)
+            if applied:
+                backoff.worked()
+            else:
+                await backoff.idle(stop)
 
 
 async def _locked_checkpoint(connection: asyncpg.Connection, name: str) -> int:

@@ -21,6 +21,7 @@ from infra.eventstore import PostgresEventStore, RawEvent
 from infra.eventstore.checkpoints import load_checkpoint, save_checkpoint
 from infra.locks import AdvisoryLock
 from infra.messaging.provisioning import ensure_streams
+from infra.polling import IdleBackoff
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +90,12 @@ class Relay:
             try:
                 await self.start()
                 log.info("relay active", extra={"position": self.position})
+                backoff = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.05))
                 while not stop.is_set():
-                    if not await self.relay_once():
-                        await _sleep_or_stop(stop, self.idle_sleep)
+                    if await self.relay_once():
+                        backoff.worked()
+                    else:
+                        await backoff.idle(stop)
             finally:
                 # The connection goes back to the pool: it must not keep the lock.
                 await lock_connection.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)

@@ -9,7 +9,6 @@ already below the store's read horizon, so a client can replay it from the store
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import OrderedDict, deque
@@ -17,6 +16,7 @@ from uuid import UUID
 
 from gateway.domain.feed import FeedEvent, FeedFilter
 from infra.eventstore import PostgresEventStore, RawEvent
+from infra.polling import IdleBackoff
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class FeedHub:
     async def run(self, stop: asyncio.Event) -> None:
         self.position = int(await self.store.pool.fetchval(_HEAD))
         self.started.set()
+        backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05))
         while not stop.is_set():
             try:
                 advanced = await self._tail_once()
@@ -146,9 +147,10 @@ class FeedHub:
                 log.exception("feed tailer failed; retrying")
                 advanced = False
                 await asyncio.sleep(1.0)
-            if not advanced:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+            if advanced:
+                backoff.worked()
+            else:
+                await backoff.idle(stop)
 
     async def _tail_once(self) -> bool:
         raws = await self.store.read_all_raw(after=self.position, limit=self.batch_size)
