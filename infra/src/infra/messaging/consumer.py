@@ -123,7 +123,9 @@ class ConsumerRuntime:
         except ContractError as error:
             await self.dead_letter(subscription, message, error)
             return
-        if await self.store.is_processed(subscription.consumer, event.event_id):
+        if event.type not in subscription.event_types or await self.store.is_processed(
+            subscription.consumer, event.event_id
+        ):
             await message.ack()
             return
         delivered = raw.metadata.num_delivered or 1

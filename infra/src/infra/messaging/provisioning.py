@@ -54,12 +54,18 @@ async def ensure_consumer(
     ack_wait: float,
     max_ack_pending: int = 1000,
 ) -> None:
-    """A durable pull consumer shared by every replica of a service (competing consumers)."""
+    """A durable pull consumer shared by every replica of a service (competing consumers).
+
+    One type uses `filter_subject`; several use `filter_subjects`, which servers before 2.10
+    ignore — the runtime then skips the other types itself.
+    """
+    subjects = [event_subject(prefix, t) for t in event_types]
     await js.add_consumer(
         events_stream(prefix),
         ConsumerConfig(
             durable_name=durable,
-            filter_subjects=[event_subject(prefix, t) for t in event_types],
+            filter_subject=subjects[0] if len(subjects) == 1 else None,
+            filter_subjects=subjects if len(subjects) > 1 else None,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=ack_wait,
