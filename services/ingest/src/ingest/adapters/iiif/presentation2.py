@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from contracts import MetadataEntry, Range
+from ingest.adapters.iiif.collections import flatten_members
 from ingest.adapters.iiif.services import ServiceReference, first_image_service
 from ingest.adapters.iiif.values import (
     Dimension,
@@ -193,19 +194,8 @@ class CollectionModel(MemberModel):
 
 
 def _flatten(collection: MemberModel) -> tuple[list[CollectionMember], list[Range]]:
-    """Members to import (manifests, and sub-collections given only by reference)."""
-    members: list[CollectionMember] = []
-    structure: list[Range] = []
-    for item in [*collection.manifests, *collection.collections, *collection.members]:
-        if not item.id:
-            continue
-        is_collection = "Collection" in (item.type or "")
-        if is_collection and (item.manifests or item.collections or item.members):
-            nested, nested_structure = _flatten(item)
-            members.extend(nested)
-            structure.append(Range(id=item.id, label=item.label, ranges=nested_structure))
-            continue
-        kind = "collection" if is_collection else "manifest"
-        members.append(CollectionMember(item.id, kind, item.label))
-        structure.append(Range(id=item.id, label=item.label))
-    return members, structure
+    return flatten_members(
+        collection,
+        lambda item: [*item.manifests, *item.collections, *item.members],
+        lambda item: "Collection" in (item.type or ""),
+    )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from contracts import MetadataEntry, Range
+from ingest.adapters.iiif.collections import flatten_members
 from ingest.adapters.iiif.services import ServiceReference, first_image_service
 from ingest.adapters.iiif.values import (
     Dimension,
@@ -201,17 +202,6 @@ class CollectionModel(MemberModel):
 
 
 def _flatten(collection: MemberModel) -> tuple[list[CollectionMember], list[Range]]:
-    members: list[CollectionMember] = []
-    structure: list[Range] = []
-    for item in collection.items:
-        if not item.id:
-            continue
-        if item.type == "Collection" and item.items:
-            nested, nested_structure = _flatten(item)
-            members.extend(nested)
-            structure.append(Range(id=item.id, label=item.label, ranges=nested_structure))
-            continue
-        kind = "collection" if item.type == "Collection" else "manifest"
-        members.append(CollectionMember(item.id, kind, item.label))
-        structure.append(Range(id=item.id, label=item.label))
-    return members, structure
+    return flatten_members(
+        collection, lambda item: item.items, lambda item: item.type == "Collection"
+    )
