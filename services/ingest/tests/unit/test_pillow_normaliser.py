@@ -94,3 +94,53 @@ def test_truncated_jpeg_is_rejected(images) -> None:
 def test_html_served_as_an_image_is_rejected_by_its_bytes() -> None:
     with pytest.raises(ImageRejected, match="not an image: the body is an HTML page"):
         normalise_image(b"<!DOCTYPE html><html><body>Not found</body></html>")
+
+
+def encoded(image: Image.Image, format: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def noise(mode: str, size: tuple[int, int]) -> Image.Image:
+    """Pixels a lossy codec cannot keep exactly: any re-encoding shows."""
+    return Image.effect_noise(size, 64).convert(mode)
+
+
+@pytest.mark.parametrize(("format", "media_type"), [("JPEG", "image/jpeg"), ("PNG", "image/png")])
+def test_a_source_needing_no_change_is_its_own_derivative(format: str, media_type: str) -> None:
+    source = encoded(noise("RGB", (600, 400)), format)
+    result = normalise_image(source, long_side=2400)
+    assert result.derivative.data == source  # no second JPEG generation, nothing dropped
+    assert result.derivative.media_type == media_type
+    assert (result.derivative.width, result.derivative.height) == (600, 400)
+
+
+def test_a_lossless_source_gets_a_lossless_derivative() -> None:
+    source = noise("L", (300, 200))
+    tiff = encoded(source, "TIFF", compression="tiff_lzw")
+    result = normalise_image(tiff, long_side=2400)
+    assert result.derivative.media_type == "image/png"
+    assert decoded(result.derivative.data).tobytes() == source.tobytes()
+    bitonal = Image.new("1", (40, 30), 1)
+    bitonal.paste(0, (0, 0, 10, 30))
+    result = normalise_image(encoded(bitonal, "PNG"))
+    assert result.derivative.media_type == "image/png"
+    assert decoded(result.derivative.data).tobytes() == bitonal.convert("L").tobytes()
+
+
+@pytest.mark.parametrize(("format", "media_type"), [("JPEG", "image/jpeg"), ("TIFF", "image/png")])
+def test_the_resolution_follows_the_derivative(format: str, media_type: str) -> None:
+    """Tesseract reads the resolution to size text: a derivative at 40% is at 40% of the dpi."""
+    source = encoded(noise("RGB", (3000, 2000)), format, dpi=(400, 400))
+    result = normalise_image(source, long_side=1200)
+    derivative = decoded(result.derivative.data)
+    assert result.derivative.media_type == media_type
+    assert derivative.size == (1200, 800)
+    assert derivative.info["dpi"] == pytest.approx((160, 160), abs=0.5)
+
+
+def test_a_source_without_a_resolution_gets_none_invented() -> None:
+    source = encoded(noise("RGB", (3000, 2000)), "JPEG")
+    derivative = decoded(normalise_image(source, long_side=1200).derivative.data)
+    assert "dpi" not in derivative.info  # Tesseract then estimates it from the text
