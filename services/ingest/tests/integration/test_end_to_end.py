@@ -24,7 +24,7 @@ from ingest.application.normalise_page_image import normalise_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.domain.address_policy import AddressPolicy
 
-from .conftest import ServerState, master_size
+from .conftest import ServerState, master_size, render_jpeg
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +89,9 @@ async def test_twenty_page_manuscript_is_normalised(
         width, height = expected_derivative(name)
         assert result.derivative.width == width
         assert abs(result.derivative.height - height) <= 1
+        # Served at the size asked for, the image is analysed as delivered: no re-encoding.
+        served = render_jpeg(result.derivative.width, result.derivative.height, name)
+        assert ports.artifacts.path(result.derivative).read_bytes() == served
         assert max(result.thumbnail.width, result.thumbnail.height) == 256
         for ref in (result.master, result.derivative, result.thumbnail):
             assert ports.artifacts.path(ref).stat().st_size == ref.bytes
