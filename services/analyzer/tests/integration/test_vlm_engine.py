@@ -1,3 +1,5 @@
+import base64
+import dataclasses
 import io
 import json
 
@@ -91,6 +93,28 @@ async def test_a_good_answer_becomes_a_page_analysis_in_master_pixels(
     text_part, image_part = request["messages"][0]["content"]
     assert text_part == {"type": "text", "text": "Transcribe this page."}
     assert image_part["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
+    await engine.aclose()
+
+
+async def test_a_page_image_over_the_inline_cap_goes_as_a_jpeg_of_the_same_size(
+    fake_vlm_server,
+) -> None:
+    fake_vlm_server.chat(json.dumps(ANSWER))
+    noisy = io.BytesIO()  # grain PNG cannot compress: a lossless scan's derivative, in small
+    Image.effect_noise((500, 800), 8).convert("RGB").save(noisy, "PNG")
+    page = dataclasses.replace(page_image(), image=noisy.getvalue())
+    assert len(page.image) > 200_000
+    engine, _, _ = engine_for(fake_vlm_server, max_image_bytes=200_000)
+
+    analysis = await engine.analyse(page, STEP, "Transcribe this page.")
+
+    (request,) = fake_vlm_server.requests
+    url = request["messages"][0]["content"][1]["image_url"]["url"]
+    assert url.startswith("data:image/jpeg;base64,")
+    sent = base64.b64decode(url.split(",", 1)[1])
+    assert len(sent) <= 200_000
+    assert Image.open(io.BytesIO(sent)).size == (500, 800)  # boxes still map to the derivative
+    assert analysis.regions[1].bbox.x == 200
     await engine.aclose()
 
 

@@ -21,6 +21,7 @@ from analyzer.adapters.vlm_http import (
     VlmSettings,
     answer_text,
     build_request,
+    inline_image,
     post_with_retries,
 )
 from analyzer.application.ports import PageInput
@@ -96,8 +97,11 @@ class VlmEngine:
         key = cache_key(page.image_sha256, prompt, model, parameters)
         body = await self.cache.get(key)
         if body is None:
+            image = await anyio.to_thread.run_sync(
+                inline_image, page.image, self.settings.max_image_bytes
+            )
             request = build_request(
-                self.settings, model, prompt, page.image, params, json_answer=json_answer
+                self.settings, model, prompt, image, params, json_answer=json_answer
             )
             body = await post_with_retries(self.client, self.settings, request, self._sleep)
         raw = await anyio.to_thread.run_sync(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import io
 import json
 import os
 import time
@@ -17,6 +18,7 @@ from typing import Any, Literal
 
 import anyio
 import httpx
+from PIL import Image
 
 from contracts.errors import EngineFailed, UnparseableResponse
 
@@ -34,10 +36,13 @@ class VlmSettings:
     max_attempts: int = 4
     backoff_s: float = 1.0
     max_backoff_s: float = 30.0
+    # Providers cap inline images (OpenAI 20 MB an image, Gemini 20 MB a request, base64
+    # included); a lossless derivative of a large scan can exceed that.
+    max_image_bytes: int = 4 << 20
 
     @classmethod
     def from_env(cls, prefix: str = "RECTO_VLM_") -> VlmSettings:
-        """`RECTO_VLM_PROVIDER`, `_BASE_URL`, `_MODEL`, `_API_KEY_ENV`, `_TIMEOUT_S`."""
+        """`RECTO_VLM_PROVIDER`, `_BASE_URL`, `_MODEL`, `_API_KEY_ENV`, `_TIMEOUT_S`, ..."""
         env = {
             k.removeprefix(prefix).lower(): v for k, v in os.environ.items() if k.startswith(prefix)
         }
@@ -47,8 +52,9 @@ class VlmSettings:
         for name in ("timeout_s", "backoff_s", "max_backoff_s"):
             if name in values:
                 values[name] = float(values[name])
-        if "max_attempts" in values:
-            values["max_attempts"] = int(values["max_attempts"])
+        for name in ("max_attempts", "max_image_bytes"):
+            if name in values:
+                values[name] = int(values[name])
         return cls(**values)
 
 
@@ -67,6 +73,7 @@ _FIELDS = {
     "max_attempts",
     "backoff_s",
     "max_backoff_s",
+    "max_image_bytes",
 }
 
 
@@ -78,6 +85,18 @@ def image_media_type(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return "image/jpeg"
+
+
+def inline_image(image: bytes, max_bytes: int) -> bytes:
+    """The page image as a request carries it: itself, or over `max_bytes` the same pixels as
+    a JPEG of the same size, so that boxes the model returns still map to the derivative."""
+    if len(image) <= max_bytes:
+        return image
+    with Image.open(io.BytesIO(image)) as decoded:
+        pixels = decoded if decoded.mode in ("RGB", "L") else decoded.convert("RGB")
+        buffer = io.BytesIO()
+        pixels.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def build_request(
