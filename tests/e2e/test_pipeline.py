@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 
+from analyzer.application.cer import cer
 from analyzer.bootstrap import build as build_analyzer
 from contracts import (
     EngineStep,
@@ -29,7 +34,7 @@ from infra.settings import Settings
 from infra.testing.pipeline import eventually, running_services
 from ingest.bootstrap import build as build_ingest
 from recto.sample.iiif_server import serving
-from recto.sample.pages import generated_pages
+from recto.sample.pages import corpus_pages, generated_pages
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
@@ -125,3 +130,50 @@ async def test_a_manuscript_goes_from_manifest_to_validated_exports(
     assert (manuscript.pages_exported, manuscript.pages_failed) == (3, 0)
     job_events = await event_store.read_all(types=["page.analyzed", "manuscript.exported"])
     assert {e.correlation_id for e in job_events} == {job_id}
+
+
+@pytest.mark.slow
+async def test_through_the_pipeline_tesseract_reads_as_well_as_the_cli_on_the_served_images(
+    settings: Settings, event_store: PostgresEventStore, corpora: Path
+) -> None:
+    """Q1 end to end: what a IIIF server delivers is what Tesseract reads, at no extra loss."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("the tesseract CLI is not installed (apt-get install tesseract-ocr)")
+    settings = settings.model_copy(update={"fetch_allow": "127.0.0.1"})
+    # Two medieval pages: one larger than ingest's derivative (the server scales it), one not.
+    chosen = ("btv1b84473026_f25", "reg-lat-1616_114v")
+    pages = [p for p in corpus_pages(corpora / "ocr-gt", 20) if p.label in chosen]
+    assert len(pages) == 2
+    plan = Plan(primary=EngineStep(engine="tesseract", languages=["fra", "lat"]))
+    with serving(pages) as manifest_url:
+        async with running_services(settings, event_store, [build_ingest, build_analyzer]):
+            await request_import(event_store, manifest_url, plan)
+
+            async def every_page_analyzed() -> bool:
+                return len(await event_store.read_all(types=["page.analyzed"])) == len(pages)
+
+            await eventually(every_page_analyzed, timeout=120)
+
+    artifacts = FileArtifactStore(settings.artifacts)
+    normalized = {
+        e.data.page_id: e.data for e in await event_store.read_all(types=["page.image_normalized"])
+    }
+    for event in await event_store.read_all(types=["page.analyzed"]):
+        assert isinstance(event.data, PageAnalyzed)
+        image = normalized[event.data.page_id]
+        assert isinstance(image, PageImageNormalized)
+        (page,) = [p for p in pages if f"/{p.name}/" in image.source_url]
+        assert page.ground_truth is not None
+        analysis = PageAnalysis.model_validate_json(artifacts.get(event.data.analysis))
+        # The bytes the image server delivered: kept as the master, or beside it when the
+        # server was asked for a smaller size than the master's.
+        served = artifacts.path(image.fetched or image.master)
+        cli = subprocess.run(
+            ["tesseract", str(served), "stdout", "-l", "fra+lat"],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        ).stdout.decode()
+        pipeline_cer = cer(page.ground_truth.text, analysis.text())
+        cli_cer = cer(page.ground_truth.text, cli)
+        assert pipeline_cer <= cli_cer, (page.label, pipeline_cer, cli_cer)
