@@ -36,19 +36,15 @@ from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.application.cer import cer
 from analyzer.application.evaluation import languages_for
 from analyzer.application.ports import PageInput
+from analyzer.testing import tesseract_cli_text
 from contracts import EngineStep
 from infra.testing.corpora import corpora_root
 
 
 def cli_text(image: Path, languages: list[str]) -> tuple[str, float]:
     started = time.perf_counter()
-    result = subprocess.run(
-        ["tesseract", str(image), "stdout", "-l", "+".join(languages)],
-        capture_output=True,
-        check=True,
-        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-    )
-    return result.stdout.decode("utf-8"), time.perf_counter() - started
+    text = tesseract_cli_text(image, languages)
+    return text, time.perf_counter() - started
 
 
 def raw_loop(

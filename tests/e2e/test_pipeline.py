@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -12,6 +10,7 @@ import pytest
 
 from analyzer.application.cer import cer
 from analyzer.bootstrap import build as build_analyzer
+from analyzer.testing import tesseract_cli_text
 from contracts import (
     EngineStep,
     IiifSource,
@@ -168,12 +167,7 @@ async def test_through_the_pipeline_tesseract_reads_as_well_as_the_cli_on_the_se
         # The bytes the image server delivered: kept as the master, or beside it when the
         # server was asked for a smaller size than the master's.
         served = artifacts.path(image.fetched or image.master)
-        cli = subprocess.run(
-            ["tesseract", str(served), "stdout", "-l", "fra+lat"],
-            capture_output=True,
-            check=True,
-            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-        ).stdout.decode()
+        cli = tesseract_cli_text(served, ["fra", "lat"])
         pipeline_cer = cer(page.ground_truth.text, analysis.text())
         cli_cer = cer(page.ground_truth.text, cli)
         assert pipeline_cer <= cli_cer, (page.label, pipeline_cer, cli_cer)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import uuid4
 
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
@@ -103,3 +106,19 @@ def ports_with(
         scorers=DEFAULT_SCORERS,
         stage_engines={engine.name: engine for engine in stage_engines or []},
     )
+
+
+def tesseract_cli_text(image: Path, languages: list[str]) -> str:
+    """Q1's baseline: the plain `tesseract IMAGE stdout -l LANG` command, one OpenMP thread."""
+    result = subprocess.run(
+        ["tesseract", str(image), "stdout", "-l", "+".join(languages)],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
+    return result.stdout.decode("utf-8")
+
+
+def tesseract_cli_version() -> str:
+    result = subprocess.run(["tesseract", "--version"], capture_output=True, check=True)
+    return result.stdout.decode("utf-8").split()[1]

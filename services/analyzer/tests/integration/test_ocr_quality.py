@@ -1,32 +1,19 @@
 """Q1: Recto's TesseractEngine against the plain tesseract CLI on the real GT pages."""
 
-import os
 import shutil
 from pathlib import Path
 
-import anyio
 import pytest
 
 from analyzer.adapters.ground_truth import find_ground_truth
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.application.cer import cer
 from analyzer.application.evaluation import evaluate_folder
+from analyzer.testing import tesseract_cli_text, tesseract_cli_version
 
 # Recto's engine and the CLI link the same libtesseract (tesserocr is built against Debian's,
 # ADR 0007), so any difference in CER is Recto's own doing: image handling, languages, text
 # assembly. Hence no tolerance at all.
-
-
-async def cli_version() -> str:
-    result = await anyio.run_process(["tesseract", "--version"], check=True)
-    return result.stdout.decode("utf-8").split()[1]
-
-
-async def cli_text(image: Path, languages: list[str]) -> str:
-    environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    command = ["tesseract", str(image), "stdout", "-l", "+".join(languages)]
-    result = await anyio.run_process(command, env=environment, check=True)
-    return result.stdout.decode("utf-8")
 
 
 @pytest.mark.slow
@@ -38,7 +25,7 @@ async def test_recto_tesseract_is_no_worse_than_the_tesseract_cli(
             "the tesseract CLI is not installed (apt-get install tesseract-ocr): no baseline"
         )
     engine = TesseractEngine()
-    assert engine.version == await cli_version(), (
+    assert engine.version == tesseract_cli_version(), (
         "tesserocr must link the CLI's libtesseract for this comparison: run `make setup`"
     )
     gt_dir = corpora / "ocr-gt"
@@ -51,7 +38,7 @@ async def test_recto_tesseract_is_no_worse_than_the_tesseract_cli(
     assert len(report.pages) == 11
     rows, worse = [], []
     for page in report.pages:
-        baseline = await cli_text(gt_dir / page.image, page.languages)
+        baseline = tesseract_cli_text(gt_dir / page.image, page.languages)
         if page.cer is None:
             assert not truths[page.image].lines, page.image  # only layout-only GT has no CER
             rows.append(f"{page.image[:60]:60} {'+'.join(page.languages):8} {'n/a':>7} {'n/a':>7}")
