@@ -92,7 +92,9 @@ def run_demo(state_dir: Path, *, exit_after: bool, console: Console) -> dict[str
         ) as stack,
     ):
         ready = time.monotonic()
-        console.print(f"gateway: {stack.gateway_url}  (dashboard: {stack.gateway_url}/)")
+        console.print(
+            f"gateway: {stack.gateway_url}  (dashboard: {stack.gateway_url}/)", soft_wrap=True
+        )
         client = GatewayClient(stack.gateway_url)
         corpus_id = client.ensure_corpus("sample", "Recto sample")
         jobs = []
@@ -169,12 +171,10 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             )
     console.print(table)
     for manuscript in summary["manuscripts"]:
-        console.print(
-            f"{manuscript['label']}: "
-            + ", ".join(
-                f"{name} {summary['gateway']}{link}" for name, link in manuscript["outputs"].items()
-            )
-        )
+        console.print(f"[bold]{manuscript['label']}[/bold]")
+        for name, link in manuscript["outputs"].items():
+            # Never wrapped: a link broken across lines can be neither clicked nor copied.
+            console.print(f"  {name}: {summary['gateway']}{link}", soft_wrap=True, highlight=False)
     console.print(
         f"started in {summary['startup_seconds']} s, processed in {summary['processing_seconds']} s"
     )
