@@ -65,3 +65,20 @@ def test_import_a_folder_with_a_key_follow_it_and_rebuild_the_read_models(tmp_pa
         assert rebuilt.returncode == 0, rebuilt.stderr
         assert "gateway-read-models:" in rebuilt.stdout
         assert recto("status", job_id.group(1), env=env).stdout == status.stdout
+
+
+def test_the_readme_command_runs_from_any_working_folder(tmp_path: Path) -> None:
+    launcher = Path(__file__).resolve().parents[2] / "recto"
+
+    result = subprocess.run(
+        [str(launcher), "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "import" in result.stdout
+    assert "up" in result.stdout
