@@ -82,3 +82,20 @@ def test_the_readme_command_runs_from_any_working_folder(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "import" in result.stdout
     assert "up" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="data is relocated only when run as root")
+def test_a_database_that_cannot_start_is_explained_in_one_line(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    (state_dir / "postgres").mkdir(parents=True)
+    (state_dir / "postgres" / "data-location").write_text(f"{tmp_path / 'vanished'}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("RECTO_DATABASE_URL", "COLUMNS")}
+
+    result = recto("up", "--state-dir", str(state_dir), env=env)
+
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.stdout + result.stderr
+    assert lines[0].startswith("error:")
+    assert "delete" in lines[0]
+    assert "Traceback" not in result.stderr
