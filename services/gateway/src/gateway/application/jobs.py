@@ -7,6 +7,7 @@ commands one is recorded; the other decides once more on what is now recorded, a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -39,6 +40,7 @@ from gateway.domain.page_progress import fold_page
 from infra.eventstore import NO_STREAM, EventStore, StreamAppend
 
 MAX_PAGES_PER_JOB = 20_000
+log = logging.getLogger(__name__)
 
 
 async def submit_job(
@@ -140,6 +142,7 @@ async def retry_job(
         except WrongExpectedVersion as error:
             if last_try:
                 raise _changed_meanwhile(job_id, error) from error
+            log.info("job %s changed while a retry was decided; deciding again", job_id)
             continue
         return [f.page_id for f in failed]
     raise AssertionError("unreachable")
@@ -163,7 +166,8 @@ async def cancel_job(
         except WrongExpectedVersion as error:
             if last_try:
                 raise _changed_meanwhile(job_id, error) from error
-            continue  # decide again on what was recorded meanwhile
+            log.info("job %s changed while a cancel was decided; deciding again", job_id)
+            continue
         return
 
 
