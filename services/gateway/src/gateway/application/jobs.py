@@ -141,7 +141,7 @@ async def retry_job(
             )
         except WrongExpectedVersion as error:
             if last_try:
-                raise _changed_meanwhile(job_id, error) from error
+                raise await _changed_meanwhile(store, job_id) from error
             log.info("job %s changed while a retry was decided; deciding again", job_id)
             continue
         return [f.page_id for f in failed]
@@ -165,7 +165,7 @@ async def cancel_job(
             )
         except WrongExpectedVersion as error:
             if last_try:
-                raise _changed_meanwhile(job_id, error) from error
+                raise await _changed_meanwhile(store, job_id) from error
             log.info("job %s changed while a cancel was decided; deciding again", job_id)
             continue
         return
@@ -179,7 +179,7 @@ async def _history(store: EventStore, job_id: UUID) -> JobHistory:
 
 
 @dataclass(frozen=True)
-class FailedPage:
+class PageToRetry:
     page_id: UUID
     stage: PageStage
     version: int
@@ -187,17 +187,17 @@ class FailedPage:
 
 async def _failed_pages(
     store: EventStore, read_models: ReadModelQueries, job_id: UUID
-) -> list[FailedPage]:
+) -> list[PageToRetry]:
     """The job's failed pages, as their streams tell now (the read model may lag)."""
     failed = []
     for row in await read_models.job_pages(job_id, failed_only=True):
         progress = fold_page(await store.read_stream(page_stream(row.page_id)))
         if progress.failed is not None:
-            failed.append(FailedPage(row.page_id, progress.failed, progress.version))
+            failed.append(PageToRetry(row.page_id, progress.failed, progress.version))
     return failed
 
 
-def _rerun(job_id: UUID, page: FailedPage, plan: Plan) -> Event:
+def _rerun(job_id: UUID, page: PageToRetry, plan: Plan) -> Event:
     if page.stage == "analysis":
         return PageAnalysisRequested(page_id=page.page_id, job_id=job_id, plan=plan)
     return PageStageRerequested(
@@ -209,8 +209,9 @@ def _rerun(job_id: UUID, page: FailedPage, plan: Plan) -> Event:
     )
 
 
-def _changed_meanwhile(job_id: UUID, error: WrongExpectedVersion) -> ResourceConflict:
+async def _changed_meanwhile(store: EventStore, job_id: UUID) -> ResourceConflict:
+    version = await store.stream_version(job_stream(job_id))
     return ResourceConflict(
-        f"job {job_id} changed while the request was decided: {error.stream_id} is now at "
-        f"version {error.actual}; ask again"
+        f"job {job_id} changed while the request was decided (job stream now at version "
+        f"{version}); ask again"
     )
