@@ -58,7 +58,9 @@ class GatewayClient:
         )
         return accepted
 
-    def upload_images(self, corpus_id: str, images: list[Path], label: str) -> dict[str, Any]:
+    def upload_images(
+        self, corpus_id: str, images: list[Path], label: str, plan: Plan | None = None
+    ) -> dict[str, Any]:
         """Upload images as one manuscript; the gateway streams them to its artifact store."""
         with contextlib.ExitStack() as stack:
             files = [
@@ -68,7 +70,9 @@ class GatewayClient:
                 )
                 for image in images
             ]
-            fields = {"label": label, "labels": [image.stem for image in images]}
+            fields: dict[str, Any] = {"label": label, "labels": [image.stem for image in images]}
+            if plan is not None:
+                fields["plan"] = plan.model_dump_json()
             response = self.http.post(
                 f"/corpora/{corpus_id}/uploads", files=files, data=fields, timeout=300.0
             )

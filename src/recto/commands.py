@@ -34,7 +34,7 @@ def import_source(
     images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         raise SystemExit(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}")
-    return client.upload_images(corpus_id, images, label=folder.name)
+    return client.upload_images(corpus_id, images, label=folder.name, plan=plan)
 
 
 def wait_for(

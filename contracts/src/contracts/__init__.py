@@ -22,7 +22,9 @@ from contracts.job import (
     JobCompleted,
     JobCreated,
     JobKind,
+    JobRetried,
     JobSummary,
+    RetriedPage,
     SubmitJob,
 )
 from contracts.manuscript import (
@@ -51,6 +53,9 @@ from contracts.page import (
     PageImageNormalized,
     PageIngestFailed,
     PageRegistered,
+    PageStage,
+    PageStageRerequested,
+    PageStageSkipped,
 )
 from contracts.plan import EngineStep, Plan, Stage
 from contracts.registry import event_model, event_types
@@ -76,6 +81,7 @@ __all__ = [
     "JobCompleted",
     "JobCreated",
     "JobKind",
+    "JobRetried",
     "JobSummary",
     "LanguageValue",
     "Line",
@@ -97,6 +103,9 @@ __all__ = [
     "PageImageNormalized",
     "PageIngestFailed",
     "PageRegistered",
+    "PageStage",
+    "PageStageRerequested",
+    "PageStageSkipped",
     "Plan",
     "Point",
     "Range",
@@ -104,6 +113,7 @@ __all__ = [
     "Region",
     "RegionType",
     "RequestImport",
+    "RetriedPage",
     "SkippedCanvas",
     "Stage",
     "StageOutput",

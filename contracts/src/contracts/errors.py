@@ -16,7 +16,10 @@ RectoError
  │    ├── ManifestNotIIIF
  │    ├── ManifestWithoutImages     a valid manifest with no image canvas to import
  │    ├── ImageServiceInvalid       an Image API info.json that cannot be used
- │    └── ImageRejected             not an image, truncated, too many pixels
+ │    ├── ImageRejected             not an image, truncated, too many pixels
+ │    ├── CollectionCycle           a collection lists one of its own ancestors
+ │    ├── CollectionTooDeep         collections nested past the configured depth
+ │    └── ImportTooLarge            more manifests or pages than one import may bring
  ├── AnalysisError
  │    ├── EngineFailed
  │    └── UnparseableResponse
@@ -121,6 +124,18 @@ class ImageServiceInvalid(IngestError):
 
 class ImageRejected(IngestError):
     code = "image-rejected"
+
+
+class CollectionCycle(IngestError):
+    code = "collection-cycle"
+
+
+class CollectionTooDeep(IngestError):
+    code = "collection-too-deep"
+
+
+class ImportTooLarge(IngestError):
+    code = "import-too-large"
 
 
 class AnalysisError(RectoError):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from contracts.base import Command, Contract, Event
+from contracts.page import PageStage
 from contracts.plan import Plan
+from contracts.upcasting import upcaster
 
 JobKind = Literal["import", "analyze", "export", "reprocess"]
 
@@ -47,10 +49,21 @@ class JobSummary(Contract):
 
 class JobCompleted(Event):
     type = "job.completed"
+    schema_version = 2
 
     job_id: UUID
     status: Literal["done", "failed"]
     summary: JobSummary
+    reason: str | None = Field(
+        default=None,
+        description="why a failed job failed beyond its pages, e.g. its import was refused",
+    )
+
+
+@upcaster("job.completed", 1)
+def upcast_job_completed_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no reason: a failed job's reasons were only its pages'."""
+    return {**data, "reason": None}
 
 
 class JobCancelled(Event):
@@ -58,3 +71,17 @@ class JobCancelled(Event):
 
     job_id: UUID
     reason: str | None = None
+
+
+class RetriedPage(Contract):
+    page_id: UUID
+    stage: PageStage = Field(description="the stage the page runs again from")
+
+
+class JobRetried(Event):
+    """The job's failed pages run again, each from the stage where it failed."""
+
+    type = "job.retried"
+
+    job_id: UUID
+    pages: list[RetriedPage] = Field(min_length=1)

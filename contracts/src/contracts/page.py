@@ -47,6 +47,8 @@ class PageImageNormalized(Event):
 
 
 IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]
+PageStage = Literal["ingest", "analysis", "export"]
+"""The stages a page goes through, each run by one service: ingest, analyzer, exporter."""
 
 
 class PageIngestFailed(Event):
@@ -130,4 +132,28 @@ class PageExportFailed(Event):
     job_id: UUID | None = None
     format: str
     code: str
+    reason: str
+
+
+class PageStageRerequested(Event):
+    """A stage of the page is asked to run again: a retry of a failed page, or the sweeper
+    re-requesting a stage that made no progress (a lost message, a consumer that died)."""
+
+    type = "page.stage_rerequested"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    stage: PageStage
+    attempt: int = Field(ge=1, description="re-requests of this stage since the page progressed")
+    reason: str
+
+
+class PageStageSkipped(Event):
+    """A stage was not run because the page's job was cancelled before it started."""
+
+    type = "page.stage_skipped"
+
+    page_id: UUID
+    job_id: UUID | None = None
+    stage: PageStage
     reason: str

@@ -25,3 +25,20 @@ def test_old_versions_stay_published() -> None:
     v1 = json.loads(schema_path("corpus.created", 1).read_text())
     assert "profile" not in v1["properties"]
     assert render(CorpusCreated) == schema_path("corpus.created", 2).read_text()
+
+
+def test_a_version_1_job_completion_reads_as_version_2_without_a_reason() -> None:
+    from uuid import uuid4
+
+    from contracts import JobCompleted, decode_event
+
+    stored = {
+        "job_id": str(uuid4()),
+        "status": "failed",
+        "summary": {"pages": 0, "exported": 0, "failed": 0, "failures": []},
+    }
+    completed = decode_event("job.completed", 1, stored)
+    assert isinstance(completed, JobCompleted)
+    assert completed.reason is None
+    assert schema_path("job.completed", 1).exists()
+    assert render(JobCompleted) == schema_path("job.completed", 2).read_text()

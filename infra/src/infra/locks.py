@@ -18,3 +18,5 @@ class AdvisoryLock(IntEnum):
     MANUSCRIPT_EXPORT = 7263746
     """The first of two keys; the second is the manuscript id's hash."""
     GATEWAY_MIGRATIONS = 7263747
+    STALL_SWEEPER = 7263748
+    """Held by the one gateway replica that re-requests stalled pages."""

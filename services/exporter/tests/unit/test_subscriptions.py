@@ -15,7 +15,7 @@ def _subscription(seeder: Any) -> Subscription:
     ports = ExportPorts(
         seeder.artifacts, GatewayUrls("https://recto.example"), StoredRegistrations(seeder.store)
     )
-    (subscription,) = exporter_subscriptions(
+    subscription, _reruns = exporter_subscriptions(
         ports, StoredPlans(seeder.store), max_deliver=3, ack_wait=10.0
     )
     return subscription
@@ -96,3 +96,45 @@ async def test_an_unexpected_error_gives_up_as_an_internal_error(seeder: Any) ->
     assert isinstance(failed, PageExportFailed)
     assert (failed.code, failed.reason) == ("internal-error", "gave up after 5 attempts: disk full")
     assert failed.format == "alto,page,text,annotations"
+
+
+async def test_a_page_of_a_cancelled_job_is_skipped_not_exported(seeder: Any) -> None:
+    from contracts import JobCancelled, PageStageSkipped, job_stream
+
+    await seeder.import_manuscript(1)
+    await seeder.register(0)
+    event = await _recorded_analysis(seeder, 0)
+    await seeder.store.append(job_stream(seeder.job_id), [JobCancelled(job_id=seeder.job_id)])
+
+    ((stream, skipped),) = await _subscription(seeder).handler(event)
+
+    assert stream == page_stream(seeder.page_id(0))
+    assert isinstance(skipped, PageStageSkipped)
+    assert (skipped.stage, skipped.job_id) == ("export", seeder.job_id)
+
+
+async def test_a_rerequested_export_exports_the_latest_analysis_once(seeder: Any) -> None:
+    from contracts import PageStageRerequested
+
+    await seeder.import_manuscript(1)
+    await seeder.register(0)
+    await seeder.record(0, seeder.analyzed(0, text="first reading"))
+    await seeder.record(0, seeder.analyzed(0, text="second reading"))
+    rerequest = PageStageRerequested(
+        page_id=seeder.page_id(0), job_id=seeder.job_id, stage="export", attempt=1, reason="retry"
+    )
+    await seeder.record(0, rerequest)
+    recorded = (await seeder.store.read_stream(page_stream(seeder.page_id(0))))[-1]
+    ports = ExportPorts(
+        seeder.artifacts, GatewayUrls("https://recto.example"), StoredRegistrations(seeder.store)
+    )
+    _, reruns = exporter_subscriptions(
+        ports, StoredPlans(seeder.store), max_deliver=3, ack_wait=10.0
+    )
+
+    ((_, exported),) = await reruns.handler(recorded)
+    assert isinstance(exported, PageExported)
+    assert "second reading" in seeder.artifacts.get(exported.formats["text"]).decode()
+    # Delivered again once the page is exported: nothing more to do.
+    await seeder.record(0, exported)
+    assert await reruns.handler(recorded) == []

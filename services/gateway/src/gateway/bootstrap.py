@@ -15,8 +15,10 @@ from gateway.adapters.health import HealthProbe
 from gateway.adapters.migrate import upgrade_async
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
+from gateway.adapters.stall_sweeper import StallSweeper
 from gateway.application.completion import complete_finished_jobs
 from gateway.application.ports import PlanValidator, accept_any_plan
+from gateway.application.sweeper import SweepSettings
 from gateway.entrypoints.app import create_app
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.metrics import GatewayMetrics
@@ -52,7 +54,8 @@ async def running_gateway(
     plan_validator: PlanValidator,
     metrics: GatewayMetrics,
 ) -> AsyncIterator[GatewayContext]:
-    """Migrate, connect, start the projection, the feed tailer and the completion watcher."""
+    """Migrate, connect, start the projection, the feed tailer, the completion watcher and
+    the stall sweeper."""
     if not settings.database_url:
         raise RuntimeError("RECTO_DATABASE_URL is not set")
     if gateway_settings.auth == "off":
@@ -83,6 +86,17 @@ async def running_gateway(
         plan_validator=plan_validator,
         metrics=metrics,
     )
+    sweeper = StallSweeper(
+        store.pool,
+        store,
+        read_models,
+        SweepSettings(
+            stall_seconds=gateway_settings.sweeper_stall_seconds,
+            max_attempts=gateway_settings.sweeper_max_attempts,
+            batch_size=gateway_settings.sweeper_batch_size,
+        ),
+        tick_seconds=gateway_settings.sweeper_tick_seconds,
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(ProjectionRunner(store, projection).run(stop)),
@@ -90,6 +104,7 @@ async def running_gateway(
         asyncio.create_task(
             _watch_completions(context, stop, gateway_settings.completion_poll_seconds)
         ),
+        asyncio.create_task(sweeper.run(stop)),
     ]
     try:
         yield context

@@ -26,4 +26,12 @@ class GatewaySettings(BaseSettings):
     feed_poll_seconds: float = Field(default=0.01, gt=0)
     ready_max_lag_events: int = Field(default=10_000, ge=0)
     completion_poll_seconds: float = Field(default=0.2, gt=0)
+    sweeper_stall_seconds: float = Field(
+        default=900.0, gt=0, description="a page untouched this long has stalled"
+    )
+    sweeper_tick_seconds: float = Field(default=30.0, gt=0, description="how often to sweep")
+    sweeper_max_attempts: int = Field(
+        default=3, ge=0, description="re-requests of a stalled stage before it fails for good"
+    )
+    sweeper_batch_size: int = Field(default=500, ge=1, description="pages checked per sweep")
     public_url: str = "http://127.0.0.1:8000"

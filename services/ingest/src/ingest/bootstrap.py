@@ -13,7 +13,7 @@ from ingest.adapters.migrate import upgrade_async
 from ingest.adapters.watch_projection import WatchedManifestsProjection
 from ingest.adapters.watch_scheduler import WatchScheduler
 from ingest.adapters.watched_manifests import PostgresWatchedManifests
-from ingest.application.ports import IngestPorts
+from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.application.watch_manifests import WatchPorts
 from ingest.application.watch_ports import WatchSettings
 from ingest.domain.address_policy import AddressPolicy
@@ -33,6 +33,8 @@ async def build(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
         artifacts=FileArtifactStore(settings.artifacts),
+        settings=IngestSettings(),
+        events=store,
     )
     watched = ProjectionRunner(
         store,

@@ -125,10 +125,10 @@ async def test_the_projection_leaves_collections_to_their_members_and_rebuilds(
     projected = await rows()
     canvases = [f"{site.base}/canvas/0", f"{site.base}/canvas/1"]
     assert projected[book] == (site.url("/book.json"), canvases, 2, True)
-    # The shelf itself is not watched; its member is, awaiting its own import.
+    # The shelf itself is not watched; its member is, imported with the shelf.
     assert shelf not in projected
     [member] = [m for m in projected if m != book]
-    assert projected[member] == (site.url("/book.json"), [], 0, False)
+    assert projected[member] == (site.url("/book.json"), canvases, 2, True)
     # The read model is nothing but the log: rebuilt, it is the same.
     await runner.rebuild()
     assert await rows() == projected

@@ -85,7 +85,9 @@ async def test_page_ids_are_stable_and_independent_of_labels(corpora: Path) -> N
     assert len({p.page_id for p in pages}) == len(pages)
 
 
-async def test_collection_requests_an_import_per_member(corpora: Path) -> None:
+async def test_collection_records_each_member_with_its_request_and_outcome(
+    corpora: Path,
+) -> None:
     body = (corpora / "iiif/v2/mirador-collection.json").read_bytes()
     event = request({"kind": "iiif", "url": MANIFEST_URL})
     emitted = await import_manuscript(event, ports_serving(body))
@@ -94,12 +96,16 @@ async def test_collection_requests_an_import_per_member(corpora: Path) -> None:
     assert isinstance(imported, ManuscriptImported)
     assert imported.page_count == 0
     assert len(imported.members) == len(imported.structure) == 55
-    requests = [e for _, e in emitted[1:]]
-    assert all(isinstance(r, ManuscriptImportRequested) for r in requests)
-    assert len({r.manuscript_id for r in requests}) == 55
-    assert {(r.corpus_id, r.job_id) for r in requests} == {(event.corpus_id, event.job_id)}
-    assert [str(r.source.url) for r in requests] == imported.members
-    assert [s for s, _ in emitted[1:]] == [manuscript_stream(r.manuscript_id) for r in requests]
+    # Every member is fetched by the collection's import: here none is served, so each one
+    # is recorded as requested, then failed, in its own stream.
+    requests = [(s, e) for s, e in emitted if isinstance(e, ManuscriptImportRequested)]
+    failures = [(s, e) for s, e in emitted if isinstance(e, ManuscriptImportFailed)]
+    assert len({r.manuscript_id for _, r in requests}) == 55
+    assert {(r.corpus_id, r.job_id) for _, r in requests} == {(event.corpus_id, event.job_id)}
+    assert [str(r.source.url) for _, r in requests] == imported.members
+    assert [s for s, _ in requests] == [manuscript_stream(r.manuscript_id) for _, r in requests]
+    assert [s for s, _ in failures] == [s for s, _ in requests]
+    assert {f.code for _, f in failures} == {"fetch-failed"}
 
 
 @pytest.mark.parametrize(
@@ -192,7 +198,7 @@ async def test_collection_member_without_http_url_is_noted_not_requested() -> No
     assert isinstance(imported, ManuscriptImported)
     assert imported.members == ["https://iiif.example.org/a.json"]
     assert "member skipped, not an http(s) URL: urn:uuid:1234" in imported.notes
-    assert len(emitted) == 2
+    assert [type(e) for _, e in emitted[1:]] == [ManuscriptImportRequested, ManuscriptImportFailed]
 
 
 async def test_a_watched_collection_passes_its_interval_to_every_member() -> None:

@@ -113,6 +113,19 @@ class ReadModels:
         async with self.pool.acquire() as connection:
             return await JOB_PAGES.load(connection, where, job_id)
 
+    async def unsettled_pages(self, idle_seconds: float, limit: int) -> list[UUID]:
+        """Pages still on their way (not exported, failed or skipped, of no cancelled job),
+        untouched for `idle_seconds`, the longest untouched first: the sweeper's candidates."""
+        records = await self.pool.fetch(
+            "SELECT p.page_id FROM gw_pages p LEFT JOIN gw_jobs j ON j.job_id = p.job_id "
+            "WHERE p.status NOT IN ('exported', 'failed', 'skipped') "
+            "AND p.updated_at < now() - make_interval(secs => $1) "
+            "AND NOT coalesce(j.cancelled, false) ORDER BY p.updated_at LIMIT $2",
+            idle_seconds,
+            limit,
+        )
+        return [r["page_id"] for r in records]
+
     async def jobs_due(self) -> list[JobRow]:
         async with self.pool.acquire() as connection:
             return await JOBS.load(connection, "WHERE completion_due ORDER BY created_at LIMIT 100")

@@ -21,8 +21,8 @@ async def complete_finished_jobs(store: EventStore, read_models: ReadModelQuerie
     """Append `job.completed` for every finished job; returns how many this call recorded."""
     recorded = 0
     for job in await read_models.jobs_due():
-        status, summary = summarise(job, await read_models.job_pages(job.job_id))
-        event = JobCompleted(job_id=job.job_id, status=status, summary=summary)
+        status, summary, reason = summarise(job, await read_models.job_pages(job.job_id))
+        event = JobCompleted(job_id=job.job_id, status=status, summary=summary, reason=reason)
         try:
             await store.append(
                 job_stream(job.job_id),

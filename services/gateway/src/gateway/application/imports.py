@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from contracts import (
+    CorpusCreated,
     JobCreated,
     ManuscriptImportRequested,
     Metadata,
@@ -35,8 +36,9 @@ async def request_import(
     actor: str,
 ) -> ImportAccepted:
     # The write model, not a read model: a corpus created a moment ago may not be projected yet.
-    if await store.stream_version(corpus_stream(command.corpus_id)) == 0:
-        raise ResourceNotFound(f"no corpus {command.corpus_id}")
+    corpus = await _corpus(store, command.corpus_id)
+    # A plan that names no profile runs with the corpus's, as a job over the corpus would.
+    plan = plan if plan.profile else plan.model_copy(update={"profile": corpus.profile})
     check_plan(plan, validate_plan)
     job_id, manuscript_id = uuid4(), uuid4()
     requested = ManuscriptImportRequested(
@@ -61,6 +63,13 @@ async def request_import(
             metadata=Metadata(correlation_id=job_id, actor=actor),
         )
     return ImportAccepted(job_id, manuscript_id)
+
+
+async def _corpus(store: EventStore, corpus_id: UUID) -> CorpusCreated:
+    for recorded in await store.read_stream(corpus_stream(corpus_id)):
+        if isinstance(recorded.data, CorpusCreated):
+            return recorded.data
+    raise ResourceNotFound(f"no corpus {corpus_id}")
 
 
 def check_plan(plan: Plan, validate_plan: PlanValidator) -> None:

@@ -1,26 +1,46 @@
-"""Submit, retry and cancel jobs over pages that have already been imported."""
+"""Submit, retry and cancel jobs over pages that have already been imported.
+
+Retry and cancel decide on the job's own stream and append against its version: of two racing
+commands one is recorded; the other decides once more on what is now recorded, and answers
+409 naming the version when it loses again.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from contracts import (
+    Event,
     JobCancelled,
     JobCreated,
+    JobRetried,
     Metadata,
     PageAnalysisRequested,
+    PageStage,
+    PageStageRerequested,
     Plan,
+    RetriedPage,
     SubmitJob,
     job_stream,
     page_stream,
 )
-from contracts.errors import InvalidRequest, ResourceConflict, ResourceNotFound
+from contracts.errors import (
+    InvalidRequest,
+    ResourceConflict,
+    ResourceNotFound,
+    WrongExpectedVersion,
+)
 from gateway.application.imports import check_plan
 from gateway.application.ports import PlanValidator, ReadModelQueries, refused_if_unrecordable
 from gateway.domain.auth import Principal
-from infra.eventstore import ANY, NO_STREAM, EventStore, StreamAppend
+from gateway.domain.job_history import JobHistory, fold_job
+from gateway.domain.page_progress import fold_page
+from infra.eventstore import NO_STREAM, EventStore, StreamAppend
 
 MAX_PAGES_PER_JOB = 20_000
+log = logging.getLogger(__name__)
 
 
 async def submit_job(
@@ -90,39 +110,108 @@ async def _target_pages(
 async def retry_job(
     store: EventStore, read_models: ReadModelQueries, job_id: UUID, *, actor: str
 ) -> list[UUID]:
-    """Request analysis again for the job's failed pages only; returns those pages."""
-    job = await read_models.job(job_id)
-    if job is None:
-        raise ResourceNotFound(f"no job {job_id}")
-    if job.cancelled:
-        raise ResourceConflict(f"job {job_id} was cancelled")
-    failed = [p.page_id for p in await read_models.job_pages(job_id, failed_only=True)]
-    if not failed:
-        raise ResourceConflict(f"job {job_id} has no failed page to retry")
-    plan = Plan.model_validate(job.plan)
-    await store.append_streams(
-        _analysis_requests(job_id, failed, plan),
-        metadata=Metadata(correlation_id=job_id, actor=actor),
-    )
-    return failed
+    """Run each failed page of the job again from the stage where it failed; returns them.
+
+    The job's candidates come from the read model; whether each one failed, and where, is
+    read from its own stream, and the job's `job.retried` is appended against the job
+    stream's version with the pages' re-requests, in one transaction.
+    """
+    for last_try in (False, True):
+        history = await _history(store, job_id)
+        if (refusal := history.retry_refusal()) is not None:
+            raise ResourceConflict(f"job {job_id} cannot be retried: {refusal}")
+        failed = await _failed_pages(store, read_models, job_id)
+        if not failed:
+            raise ResourceConflict(f"job {job_id} has no failed page to retry")
+        assert history.created is not None
+        retried = JobRetried(
+            job_id=job_id, pages=[RetriedPage(page_id=f.page_id, stage=f.stage) for f in failed]
+        )
+        plan = history.created.plan
+        appends = [
+            StreamAppend(job_stream(job_id), [retried], history.version),
+            *(
+                StreamAppend(page_stream(f.page_id), [_rerun(job_id, f, plan)], f.version)
+                for f in failed
+            ),
+        ]
+        try:
+            await store.append_streams(
+                appends, metadata=Metadata(correlation_id=job_id, actor=actor)
+            )
+        except WrongExpectedVersion as error:
+            if last_try:
+                raise await _changed_meanwhile(store, job_id) from error
+            log.info("job %s changed while a retry was decided; deciding again", job_id)
+            continue
+        return [f.page_id for f in failed]
+    raise AssertionError("unreachable")
 
 
 async def cancel_job(
-    store: EventStore,
-    read_models: ReadModelQueries,
-    job_id: UUID,
-    *,
-    actor: str,
-    reason: str | None = None,
+    store: EventStore, job_id: UUID, *, actor: str, reason: str | None = None
 ) -> None:
-    job = await read_models.job(job_id)
-    if job is None:
+    """Record `job.cancelled` unless the job stream says it already ended."""
+    for last_try in (False, True):
+        history = await _history(store, job_id)
+        if (refusal := history.cancel_refusal()) is not None:
+            raise ResourceConflict(f"job {job_id} cannot be cancelled: {refusal}")
+        try:
+            await store.append(
+                job_stream(job_id),
+                [JobCancelled(job_id=job_id, reason=reason)],
+                expected_version=history.version,
+                metadata=Metadata(correlation_id=job_id, actor=actor),
+            )
+        except WrongExpectedVersion as error:
+            if last_try:
+                raise await _changed_meanwhile(store, job_id) from error
+            log.info("job %s changed while a cancel was decided; deciding again", job_id)
+            continue
+        return
+
+
+async def _history(store: EventStore, job_id: UUID) -> JobHistory:
+    history = fold_job(await store.read_stream(job_stream(job_id)))
+    if history.created is None:
         raise ResourceNotFound(f"no job {job_id}")
-    if job.cancelled or job.completed:
-        raise ResourceConflict(f"job {job_id} is already {job.status}")
-    await store.append(
-        job_stream(job_id),
-        [JobCancelled(job_id=job_id, reason=reason)],
-        expected_version=ANY,
-        metadata=Metadata(correlation_id=job_id, actor=actor),
+    return history
+
+
+@dataclass(frozen=True)
+class PageToRetry:
+    page_id: UUID
+    stage: PageStage
+    version: int
+
+
+async def _failed_pages(
+    store: EventStore, read_models: ReadModelQueries, job_id: UUID
+) -> list[PageToRetry]:
+    """The job's failed pages, as their streams tell now (the read model may lag)."""
+    failed = []
+    for row in await read_models.job_pages(job_id, failed_only=True):
+        progress = fold_page(await store.read_stream(page_stream(row.page_id)))
+        if progress.failed is not None:
+            failed.append(PageToRetry(row.page_id, progress.failed, progress.version))
+    return failed
+
+
+def _rerun(job_id: UUID, page: PageToRetry, plan: Plan) -> Event:
+    if page.stage == "analysis":
+        return PageAnalysisRequested(page_id=page.page_id, job_id=job_id, plan=plan)
+    return PageStageRerequested(
+        page_id=page.page_id,
+        job_id=job_id,
+        stage=page.stage,
+        attempt=1,
+        reason=f"retry of the failed {page.stage} stage",
+    )
+
+
+async def _changed_meanwhile(store: EventStore, job_id: UUID) -> ResourceConflict:
+    version = await store.stream_version(job_stream(job_id))
+    return ResourceConflict(
+        f"job {job_id} changed while the request was decided (job stream now at version "
+        f"{version}); ask again"
     )

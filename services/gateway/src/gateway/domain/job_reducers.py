@@ -10,8 +10,10 @@ from contracts import (
     JobCancelled,
     JobCompleted,
     JobCreated,
+    JobRetried,
     ManuscriptImported,
     ManuscriptImportFailed,
+    ManuscriptImportRequested,
     PageAnalysisFailed,
     PageAnalysisRequested,
     PageAnalyzed,
@@ -20,6 +22,7 @@ from contracts import (
     PageImageNormalized,
     PageIngestFailed,
     PageRegistered,
+    PageStageRerequested,
     RecordedEvent,
 )
 from gateway.domain.jobs import (
@@ -27,6 +30,7 @@ from gateway.domain.jobs import (
     EXPORTED,
     NORMALISED,
     REGISTERED,
+    RUNS_AFTER,
     STAGES,
     is_terminal,
     move_page,
@@ -49,6 +53,8 @@ def _job_created(state: ReadModelState, event: RecordedEvent, data: JobCreated) 
         manuscript_id=data.manuscript_id,
         expected_pages=len(data.page_ids) if data.kind != "import" else None,
         counts=dict.fromkeys(STAGES, 0),
+        # The import's own request is recorded just before the job, in the same transaction.
+        imports_pending=int(data.kind == "import" and data.manuscript_id is not None),
     )
     state.jobs[job.job_id] = job
     state.mark("jobs", job.job_id)
@@ -76,12 +82,33 @@ def _job_ended(state: ReadModelState, event: RecordedEvent, data: Any) -> None:
     state.mark("jobs", job.job_id)
 
 
+def _job_retried(state: ReadModelState, event: RecordedEvent, data: JobRetried) -> None:
+    job = state.jobs.get(data.job_id)
+    if job is None:
+        return
+    job.version = event.stream_version
+    touch(job, event.occurred_at)
+    state.mark("jobs", job.job_id)
+
+
+def _member_requested(
+    state: ReadModelState, event: RecordedEvent, data: ManuscriptImportRequested
+) -> None:
+    """A collection's member to import: the job waits for its outcome too."""
+    job = state.jobs.get(data.job_id)
+    if job is None or job.kind != "import" or data.manuscript_id == job.manuscript_id:
+        return
+    job.imports_pending += 1
+    state.mark("jobs", job.job_id)
+
+
 def _import_outcome(state: ReadModelState, event: RecordedEvent, data: Any) -> None:
     manuscript = state.manuscripts.get(data.manuscript_id)
     job_id = job_of(event) or (manuscript.job_id if manuscript else None)
     job = state.jobs.get(job_id) if job_id else None
     if job is None or job.kind != "import":
         return
+    job.imports_pending = max(job.imports_pending - 1, 0)
     if isinstance(data, ManuscriptImported):
         job.expected_pages = (job.expected_pages or 0) + data.page_count
     else:
@@ -113,7 +140,13 @@ def _page_progress(state: ReadModelState, event: RecordedEvent, data: Any) -> No
         if page.stage >= NORMALISED and not retry:
             return
         # A first request is part of the submission; only a retry reopens the job.
-        move_page(job, page, None, None, event.occurred_at, reset=True, touch_job=retry)
+        restart = NORMALISED if _has_image(state, data.page_id) else REGISTERED
+        move_page(job, page, None, None, event.occurred_at, restart_at=restart, touch_job=retry)
+    elif isinstance(data, PageStageRerequested):
+        restart = RUNS_AFTER[data.stage]
+        if data.stage == "analysis" and not _has_image(state, data.page_id):
+            restart = REGISTERED
+        move_page(job, page, None, None, event.occurred_at, restart_at=restart)
     elif isinstance(data, PageAnalysisFailed) and not data.final:
         return
     else:
@@ -121,6 +154,12 @@ def _page_progress(state: ReadModelState, event: RecordedEvent, data: Any) -> No
         move_page(job, page, stage, failure, event.occurred_at)
     state.mark("jobs", job.job_id)
     state.mark("job_pages", (job.job_id, page.page_id))
+
+
+def _has_image(state: ReadModelState, page_id: Any) -> bool:
+    """Whether the page was normalised: only then does an analysis start it at `normalised`."""
+    page = state.pages.get(page_id)
+    return page is not None and bool(page.images)
 
 
 _STEP: dict[type[Event], Callable[[Any], tuple[int | None, tuple[str, str] | None]]] = {
@@ -136,9 +175,12 @@ JOB_REDUCERS: dict[str, tuple[Callable[[ReadModelState, RecordedEvent, Any], Non
     JobCreated.type: (_job_created,),
     JobCancelled.type: (_job_ended,),
     JobCompleted.type: (_job_ended,),
+    JobRetried.type: (_job_retried,),
+    ManuscriptImportRequested.type: (_member_requested,),
     ManuscriptImported.type: (_import_outcome,),
     ManuscriptImportFailed.type: (_import_outcome,),
     PageRegistered.type: (_page_registered,),
     PageAnalysisRequested.type: (_page_progress,),
+    PageStageRerequested.type: (_page_progress,),
     **{model.type: (_page_progress,) for model in _STEP},
 }

@@ -1,8 +1,10 @@
 """Job progress: how page events move a job's pages through the stages, and the status rules.
 
-A page is terminal for a job when exported or failed (ingest, final analysis, export). A job is
-finished when every expected page is terminal; it becomes `done` or `failed` only when its
-`job.completed` event is recorded, so the status readers see is the one recorded exactly once.
+A page is terminal for a job when exported or failed (ingest, final analysis, export). Each
+page counts once, at its latest state: a page run again from a stage goes back to the stage
+before it, so no counter keeps what the earlier attempt reached. A job is finished when no
+import is pending and every expected page is terminal; it becomes `done` or `failed` only when
+its `job.completed` event is recorded, so the status readers see is recorded exactly once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from gateway.domain.models import JobPageRow, JobRow
 
 REGISTERED, NORMALISED, ANALYZED, EXPORTED = 0, 1, 2, 3
 STAGES = ("registered", "normalised", "analyzed", "exported", "failed")
+RUNS_AFTER = {"ingest": REGISTERED, "analysis": NORMALISED, "export": ANALYZED}
+"""The stage a page is back at when a stage of it runs again."""
 
 
 def page_counts(page: JobPageRow) -> dict[str, int]:
@@ -39,14 +43,15 @@ def move_page(
     failure: tuple[str, str] | None,
     at: datetime,
     *,
-    reset: bool = False,
+    restart_at: int | None = None,
     touch_job: bool = True,
 ) -> None:
-    """Advance (or, on a retry, `reset`) one page of a job and keep the job's counters in step."""
+    """Advance one page of a job (or, when a stage runs again, put it back at `restart_at`)
+    and keep the job's counters in step."""
     before = page_counts(page)
-    if reset:
-        page.stage, page.failed, page.failure_stage, page.reason = NORMALISED, False, None, None
-    if stage is not None and not reset:
+    if restart_at is not None:
+        page.stage, page.failed, page.failure_stage, page.reason = restart_at, False, None, None
+    elif stage is not None:
         page.stage = max(page.stage, stage)
         if stage == EXPORTED:
             page.failed, page.failure_stage, page.reason = False, None, None
@@ -60,9 +65,14 @@ def move_page(
 
 
 def touch(job: JobRow, at: datetime) -> None:
-    """Something happened to the job: it has started, and any earlier completion is outdated."""
+    """Something happened to the job: it has started, and any earlier completion is outdated.
+
+    A cancelled job stays cancelled and finished, whatever its pages in flight still record.
+    """
     if job.started_at is None:
         job.started_at = at
+    if job.cancelled:
+        return
     job.completed = False
     job.finished_at = None
     job.summary = None
@@ -71,11 +81,11 @@ def touch(job: JobRow, at: datetime) -> None:
 
 
 def is_finished(job: JobRow) -> bool:
-    """Every expected page is terminal (or the import itself failed)."""
-    if job.import_error is not None:
-        return True
-    if job.expected_pages is None:
+    """No import is pending and every expected page is terminal (or the import failed)."""
+    if job.imports_pending > 0:
         return False
+    if job.expected_pages is None:
+        return job.import_error is not None
     counts = job.counts
     terminal = counts.get("exported", 0) + counts.get("failed", 0)
     return counts.get("registered", 0) >= job.expected_pages and terminal >= job.expected_pages
@@ -85,8 +95,8 @@ def completion_due(job: JobRow) -> bool:
     return not job.cancelled and not job.completed and is_finished(job)
 
 
-def summarise(job: JobRow, pages: list[JobPageRow]) -> tuple[str, JobSummary]:
-    """The status and summary to record in `job.completed`."""
+def summarise(job: JobRow, pages: list[JobPageRow]) -> tuple[str, JobSummary, str | None]:
+    """The status, summary and (for a failed job) reason to record in `job.completed`."""
     failures = [
         FailedPage(page_id=p.page_id, stage=p.failure_stage or "unknown", reason=p.reason or "")
         for p in sorted(pages, key=lambda p: str(p.page_id))
@@ -99,5 +109,8 @@ def summarise(job: JobRow, pages: list[JobPageRow]) -> tuple[str, JobSummary]:
         failed=len(failures),
         failures=failures,
     )
-    failed = job.import_error is not None or (bool(failures) and exported == 0)
-    return ("failed" if failed else "done"), summary
+    reason = job.import_error
+    if reason is None and job.kind == "import" and summary.pages == 0:
+        reason = "the import registered no page"
+    failed = reason is not None or (bool(failures) and exported == 0)
+    return ("failed" if failed else "done"), summary, reason

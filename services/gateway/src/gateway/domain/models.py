@@ -81,3 +81,5 @@ class JobRow:
     import_error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     summary: Json | None = None
+    imports_pending: int = 0
+    """Manuscript imports of the job requested and not yet imported or failed."""

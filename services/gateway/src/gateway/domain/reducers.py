@@ -23,6 +23,8 @@ from contracts import (
     PageImageNormalized,
     PageIngestFailed,
     PageRegistered,
+    PageStageRerequested,
+    PageStageSkipped,
     RecordedEvent,
 )
 from gateway.domain.job_reducers import JOB_REDUCERS
@@ -133,6 +135,17 @@ def _analysis_failed(page: PageRow, data: PageAnalysisFailed) -> None:
         page.status = "failed"
 
 
+_RERUN_STATUS = {"ingest": "registered", "analysis": "queued", "export": "analyzed"}
+
+
+def _rerequested(page: PageRow, data: PageStageRerequested) -> None:
+    page.status = _RERUN_STATUS[data.stage]
+
+
+def _skipped(page: PageRow, data: PageStageSkipped) -> None:
+    page.status = "skipped"
+
+
 def _exported(page: PageRow, data: PageExported) -> None:
     page.status = "exported"
     page.formats = {name: ref.model_dump(mode="json") for name, ref in data.formats.items()}
@@ -151,6 +164,8 @@ _PAGE_UPDATES: dict[type[Event], Callable[[PageRow, Any], None]] = {
     PageAnalysisFailed: _analysis_failed,
     PageExported: _exported,
     PageExportFailed: _export_failed,
+    PageStageRerequested: _rerequested,
+    PageStageSkipped: _skipped,
 }
 
 _REDUCERS: dict[str, tuple[Reducer, ...]] = {

@@ -123,7 +123,6 @@ async def post_cancel(
     await _visible_job(context, principal, job_id)
     await cancel_job(
         context.store,
-        context.read_models,
         job_id,
         actor=principal.key_id,
         reason=body.reason if body else None,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import anyio
 from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from contracts import ArtifactRef, Plan, RequestImport, UploadedImage, UploadSource
@@ -34,6 +35,12 @@ _MULTIPART: dict[str, Any] = {
                         "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
                         "labels": {"type": "array", "items": {"type": "string"}},
                         "label": {"type": "string"},
+                        "plan": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "description": "the job's plan as JSON, as in an import's body; "
+                            "without one (or without a profile) the corpus's profile is used",
+                        },
                     },
                 }
             }
@@ -66,6 +73,7 @@ async def post_upload(
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
         labels = [str(v) for v in form.getlist("labels")]
         label = form.get("label")
+        plan = _plan(form.get("plan"))
         if not uploads:
             raise HTTPException(422, "no file in the `files` field")
         if contains_nul([*labels, str(label or ""), *(f.filename or "" for f in uploads)]):
@@ -75,7 +83,7 @@ async def post_upload(
     result = await request_import(
         context.store,
         RequestImport(corpus_id=corpus_id, source=source),
-        Plan(),
+        plan,
         context.plan_validator,
         actor=principal.key_id,
     )
@@ -87,6 +95,21 @@ async def post_upload(
         job_id=result.job_id,
         manuscript_id=result.manuscript_id,
     )
+
+
+def _plan(field: object) -> Plan:
+    """The `plan` field, read as an import's `plan` is; the default plan without one."""
+    if field is None or field == "":
+        return Plan()
+    if not isinstance(field, str):
+        raise HTTPException(422, "`plan` is a JSON text field, not a file")
+    try:
+        return Plan.model_validate_json(field)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in error.errors()
+        )
+        raise HTTPException(422, f"`plan` is not a valid plan: {problems}") from None
 
 
 async def _store_all(

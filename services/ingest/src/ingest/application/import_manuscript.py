@@ -1,11 +1,14 @@
-"""Handle `manuscript.import_requested`: read the source, register its manuscript and pages."""
+"""Handle `manuscript.import_requested`: read the source, register its manuscript and pages.
+
+A collection is walked here, whole (see `collection_walk`): every member it reaches is
+recorded in the same transaction as the collection, with its own request and outcome, so the
+limits on cycles, depth, documents and pages hold for the import as a whole. Those member
+requests come back on the bus with their outcome already in their stream: left alone.
+"""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from contracts import (
-    Event,
     IiifSource,
     ImageListSource,
     ManuscriptImported,
@@ -13,19 +16,26 @@ from contracts import (
     ManuscriptImportRequested,
     UploadSource,
     manuscript_stream,
-    page_stream,
 )
-from contracts.errors import FetchError, IngestError, ManifestWithoutImages
+from contracts.errors import FetchError, ImportTooLarge, IngestError, RectoError
+from infra.stage_guard import cancellation
 from ingest.adapters.iiif.documents import parse_document
+from ingest.application.collection_walk import walk_collection
+from ingest.application.manuscript_events import Emitted, failed, manifest_events
 from ingest.application.ports import IngestPorts
+from ingest.domain.document_keys import document_keys
 from ingest.domain.manifest import Canvas, CanvasImage, Collection, Manifest
-from ingest.domain.page_ids import member_manuscript_id
-from ingest.domain.registration import manuscript_imported, refusal_reason, register_canvases
 
-Emitted = list[tuple[str, Event]]
+
+class JobWasCancelled(RectoError):
+    code = "job-cancelled"
 
 
 async def import_manuscript(event: ManuscriptImportRequested, ports: IngestPorts) -> Emitted:
+    if await _settled(event, ports):
+        return []
+    if await cancellation(ports.events, event.job_id) is not None:
+        return [failed(event, JobWasCancelled(f"job {event.job_id} was cancelled"))]
     source = event.source
     if isinstance(source, IiifSource):
         return await _import_iiif(event, str(source.url), ports)
@@ -34,10 +44,31 @@ async def import_manuscript(event: ManuscriptImportRequested, ports: IngestPorts
             Canvas(str(image.url), image.label, None, None, CanvasImage(str(image.url)))
             for image in source.images
         )
-        return _manifest_events(event, Manifest("", 0, source.label, canvases))
+        return _single(event, Manifest("", 0, source.label, canvases), ports)
     if isinstance(source, UploadSource):
-        return _upload_events(event, source)
+        canvases = tuple(
+            Canvas(
+                id=f"upload:{index}:{file.artifact.sha256}",
+                label=file.label or file.filename,
+                width=None,
+                height=None,
+                image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
+            )
+            for index, file in enumerate(source.files)
+        )
+        return _single(event, Manifest("", 0, source.label, canvases), ports)
     raise AssertionError(f"unknown source {source!r}")
+
+
+async def _settled(event: ManuscriptImportRequested, ports: IngestPorts) -> bool:
+    """Whether the manuscript's stream already holds the outcome of its latest request."""
+    settled = False
+    for recorded in await ports.events.read_stream(manuscript_stream(event.manuscript_id)):
+        if isinstance(recorded.data, ManuscriptImportRequested):
+            settled = False
+        elif isinstance(recorded.data, ManuscriptImported | ManuscriptImportFailed):
+            settled = True
+    return settled
 
 
 async def _import_iiif(event: ManuscriptImportRequested, url: str, ports: IngestPorts) -> Emitted:
@@ -45,83 +76,15 @@ async def _import_iiif(event: ManuscriptImportRequested, url: str, ports: Ingest
         fetched = await ports.fetcher.get(url, max_bytes=ports.settings.max_manifest_bytes)
         document = parse_document(fetched.body)
     except (FetchError, IngestError) as error:
-        return [_failed(event, error)]
+        return [failed(event, error)]
     if isinstance(document, Collection):
-        return _collection_events(event, document)
-    return _manifest_events(event, document)
+        keys = document_keys(url, fetched.url, document.id)
+        return await walk_collection(event, document, keys, ports)
+    return _single(event, document, ports)
 
 
-def _manifest_events(event: ManuscriptImportRequested, manifest: Manifest) -> Emitted:
-    if (reason := refusal_reason(manifest)) is not None:
-        return [_failed(event, ManifestWithoutImages(reason))]
-    pages = register_canvases(event, list(enumerate(manifest.image_canvases)))
-    stream = manuscript_stream(event.manuscript_id)
-    return [
-        (stream, manuscript_imported(event, manifest)),
-        *((page_stream(page.page_id), page) for page in pages),
-    ]
-
-
-def _collection_events(event: ManuscriptImportRequested, collection: Collection) -> Emitted:
-    if not collection.members:
-        return [_failed(event, ManifestWithoutImages("the collection has no members"))]
-    requests, unusable = [], []
-    # A watched collection is watched through its members, each with the same interval.
-    watch = event.source.watch_interval_seconds if isinstance(event.source, IiifSource) else None
-    for member in collection.members:
-        try:
-            source = IiifSource.model_validate({"url": member.url, "watch_interval_seconds": watch})
-        except ValidationError:
-            unusable.append(member.url)
-            continue
-        requests.append(
-            ManuscriptImportRequested(
-                manuscript_id=member_manuscript_id(event.manuscript_id, member.url),
-                corpus_id=event.corpus_id,
-                job_id=event.job_id,
-                source=source,
-            )
-        )
-    kinds = {m.kind for m in collection.members}
-    imported = ManuscriptImported(
-        manuscript_id=event.manuscript_id,
-        corpus_id=event.corpus_id,
-        label=collection.label,
-        manifest_id=collection.id or None,
-        iiif_version=collection.iiif_version,
-        page_count=0,
-        metadata=list(collection.metadata),
-        structure=list(collection.structure),
-        members=[m.url for m in collection.members if m.url not in unusable],
-        notes=[
-            f"collection of {len(requests)} members ({', '.join(sorted(kinds))})",
-            *(f"member skipped, not an http(s) URL: {url}" for url in unusable),
-        ],
-    )
-    return [
-        (manuscript_stream(event.manuscript_id), imported),
-        *((manuscript_stream(r.manuscript_id), r) for r in requests),
-    ]
-
-
-def _upload_events(event: ManuscriptImportRequested, source: UploadSource) -> Emitted:
-    canvases = tuple(
-        Canvas(
-            id=f"upload:{index}:{file.artifact.sha256}",
-            label=file.label or file.filename,
-            width=None,
-            height=None,
-            image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
-        )
-        for index, file in enumerate(source.files)
-    )
-    return _manifest_events(event, Manifest("", 0, source.label, canvases))
-
-
-def _failed(event: ManuscriptImportRequested, error: FetchError | IngestError) -> tuple[str, Event]:
-    return manuscript_stream(event.manuscript_id), ManuscriptImportFailed(
-        manuscript_id=event.manuscript_id,
-        code=error.code,
-        reason=str(error),
-        retryable=error.retryable,
-    )
+def _single(event: ManuscriptImportRequested, manifest: Manifest, ports: IngestPorts) -> Emitted:
+    try:
+        return manifest_events(event, manifest, ports.settings.limits)
+    except ImportTooLarge as error:
+        return [failed(event, error)]

@@ -1,7 +1,12 @@
-"""Handle `page.registered`: fetch the page image, normalise it, store master and derivatives."""
+"""Handle `page.registered`: fetch the page image, normalise it, store master and derivatives.
+
+The same work runs again for `page.stage_rerequested` of the ingest stage (a retry, or the
+sweeper), from the page's registration; a page of a cancelled job is skipped, not fetched.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import anyio
@@ -12,16 +17,20 @@ from contracts import (
     PageImageNormalized,
     PageIngestFailed,
     PageRegistered,
+    PageStageRerequested,
+    RecordedEvent,
     page_stream,
 )
 from contracts.errors import FetchError, IngestError, RectoError
 from contracts.page import IngestStep
 from infra.artifacts import ArtifactStore
+from infra.stage_guard import cancellation, rerun_outdated, skipped
 from ingest.adapters.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
 from ingest.application.ports import IngestPorts
 from ingest.domain.image_request import choose_request
 
 Emitted = list[tuple[str, Event]]
+log = logging.getLogger(__name__)
 
 
 class StepFailed(Exception):
@@ -40,12 +49,42 @@ class SourceImage:
 
 
 async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
+    cancelled = await cancellation(ports.events, event.job_id)
+    if cancelled is not None:
+        return [skipped(event.page_id, event.job_id, "ingest", cancelled)]
     try:
         source = await _source_image(event, ports)
         normalised = await _normalise(source, ports)
         return [(page_stream(event.page_id), await _store(event, source, normalised, ports))]
     except StepFailed as failure:
         return [(page_stream(event.page_id), _failed(event, failure))]
+
+
+async def rerun_page_ingest(rerequest: RecordedEvent, ports: IngestPorts) -> Emitted:
+    """Normalise a page again from its registration, unless the request is outdated."""
+    data = rerequest.data
+    assert isinstance(data, PageStageRerequested)
+    if data.stage != "ingest":
+        return []
+    if (outdated := await rerun_outdated(ports.events, rerequest)) is not None:
+        log.info("ingest re-request of page %s left alone: %s", data.page_id, outdated)
+        return []
+    registered = None
+    for recorded in await ports.events.read_stream(page_stream(data.page_id)):
+        if isinstance(recorded.data, PageRegistered):
+            registered = recorded.data
+    if registered is None:
+        never = PageIngestFailed(
+            page_id=data.page_id,
+            job_id=data.job_id,
+            step="register",
+            code=IngestError.code,
+            reason="the page was never registered",
+        )
+        return [(page_stream(data.page_id), never)]
+    return await normalise_page_image(
+        registered.model_copy(update={"job_id": data.job_id or registered.job_id}), ports
+    )
 
 
 async def _source_image(event: PageRegistered, ports: IngestPorts) -> SourceImage:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from infra.artifacts import ArtifactStore
+from infra.eventstore import EventStore, InMemoryEventStore
 from ingest.domain.image_request import ImageInfo
 
 
@@ -41,12 +45,26 @@ class ImageInfoSource(Protocol):
     async def info(self, service_id: str, version: int) -> ImageInfo: ...
 
 
+class ImportLimits(BaseSettings):
+    """How much one import may bring in; past a limit the import fails, saying which."""
+
+    model_config = SettingsConfigDict(env_prefix="RECTO_IMPORT_", extra="ignore", frozen=True)
+
+    max_depth: int = Field(default=8, ge=0, description="collections nested below the first")
+    max_documents: int = Field(
+        default=1000, ge=1, description="manifests and collections fetched for one import"
+    )
+    max_pages: int = Field(default=20_000, ge=1, description="pages registered by one import")
+    concurrency: int = Field(default=4, ge=1, description="member documents fetched at once")
+
+
 @dataclass(frozen=True)
 class IngestSettings:
     derivative_long_side: int = 2400
     thumbnail_size: int = 256
     max_manifest_bytes: int = 64 << 20
     max_pixels: int = 150_000_000
+    limits: ImportLimits = field(default_factory=ImportLimits)
 
 
 @dataclass(frozen=True)
@@ -54,4 +72,6 @@ class IngestPorts:
     fetcher: Fetcher
     image_info: ImageInfoSource
     artifacts: ArtifactStore
-    settings: IngestSettings = IngestSettings()
+    settings: IngestSettings = field(default_factory=IngestSettings)
+    events: EventStore = field(default_factory=InMemoryEventStore)
+    """Read before each stage's work: the job's cancellation, what a stream already holds."""

@@ -7,13 +7,14 @@ from contracts import (
     ManuscriptImportRequested,
     PageIngestFailed,
     PageRegistered,
+    PageStageRerequested,
     RecordedEvent,
     manuscript_stream,
     page_stream,
 )
 from infra.messaging.consumer import Emitted, Subscription
 from ingest.application.import_manuscript import import_manuscript
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalise_page_image import normalise_page_image, rerun_page_ingest
 from ingest.application.ports import IngestPorts
 
 
@@ -50,6 +51,22 @@ def ingest_subscriptions(
         )
         return [(page_stream(event.data.page_id), failed)]
 
+    async def on_stage_rerequested(event: RecordedEvent) -> Emitted:
+        return await rerun_page_ingest(event, ports)
+
+    async def rerun_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
+        assert isinstance(event.data, PageStageRerequested)
+        if event.data.stage != "ingest":
+            return []
+        failed = PageIngestFailed(
+            page_id=event.data.page_id,
+            job_id=event.data.job_id,
+            step="normalise",
+            code=getattr(error, "code", "internal-error"),
+            reason=f"gave up after {attempts} attempts: {error}",
+        )
+        return [(page_stream(event.data.page_id), failed)]
+
     return [
         Subscription(
             "ingest-imports",
@@ -67,5 +84,14 @@ def ingest_subscriptions(
             max_deliver=max_deliver,
             ack_wait=ack_wait,
             batch_size=4,
+        ),
+        # A consumer of its own: the other stages' re-requests are acknowledged and left alone.
+        Subscription(
+            "ingest-reruns",
+            ["page.stage_rerequested"],
+            on_stage_rerequested,
+            rerun_gave_up,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait,
         ),
     ]
