@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect
 
 from gateway.adapters.feed_session import FeedSession
+from gateway.domain.auth import Principal
 from gateway.domain.feed import FeedFilter
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
@@ -29,9 +30,14 @@ MAX_POSITION = (1 << 63) - 1
 
 
 def _session(
-    context: GatewayContext, after: int, corpus: UUID | None, job: UUID | None, types: str
+    context: GatewayContext,
+    after: int,
+    corpus: UUID | None,
+    job: UUID | None,
+    types: str,
+    principal: Principal,
 ) -> FeedSession:
-    feed_filter = FeedFilter.of(corpus, job, types.split(","))
+    feed_filter = FeedFilter.of(corpus, job, types.split(","), admin=principal.has_scope("admin"))
     return FeedSession(context.hub, after, feed_filter, context.settings.feed_heartbeat_seconds)
 
 
@@ -52,7 +58,7 @@ async def websocket_feed(
     if principal.corpora is not None and (corpus is None or not principal.may_see(corpus)):
         await websocket.close(FORBIDDEN, "this key must name one of its corpora")
         return
-    session = _session(context, after, corpus, job, types)
+    session = _session(context, after, corpus, job, types, principal)
     context.metrics.feed_clients.inc()
     try:
         async with anyio.create_task_group() as group:
@@ -96,7 +102,7 @@ async def sse_feed(
         raise HTTPException(403, "this key must name one of its corpora")
     last = request.headers.get("last-event-id", "")
     start = int(last) if last.isdigit() and int(last) <= MAX_POSITION else after
-    session = _session(context, start, corpus, job, types)
+    session = _session(context, start, corpus, job, types, principal)
     return StreamingResponse(
         _sse(context, session),
         media_type="text/event-stream",
