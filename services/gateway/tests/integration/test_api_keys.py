@@ -3,6 +3,7 @@ events with their actor, refusals, and rate limits that hold across replicas."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -14,6 +15,8 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from gateway.adapters.api_keys import create_api_key
 from infra.testing.pipeline import eventually
@@ -431,3 +434,77 @@ async def test_last_use_is_recorded_in_batches(
     await eventually(recorded)
     key = (await first.get(f"/v1/keys/{created['id']}")).json()
     assert datetime.fromisoformat(key["last_used_at"]) >= before - timedelta(seconds=1)
+
+
+async def test_an_open_feed_ends_when_its_key_is_revoked_changed_or_expires(
+    replicas: tuple[ServedGateway, ServedGateway],
+    admin_clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    first, _ = admin_clients
+
+    async def new_key(**extra: Any) -> tuple[str, str]:
+        created = await first.post("/v1/keys", json={"name": "feed", "scopes": ["read"], **extra})
+        assert created.status_code == 201, created.text
+        return created.json()["id"], created.json()["secret"]
+
+    async def closed_within_two_seconds(secret: str, change: Any) -> tuple[int, str]:
+        """Follow the feed on the second replica, make the change, time the close."""
+        url = replicas[1].url.replace("http://", "ws://") + f"/v1/feed?api_key={secret}"
+        async with connect(url) as websocket:
+            assert json.loads(await websocket.recv())["type"] == "heartbeat"
+            await change()
+            changed_at = time.monotonic()
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(_until_closed(websocket), 2.0)
+            assert time.monotonic() - changed_at < 2.0
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    key_id, secret = await new_key()
+
+    async def widen() -> None:
+        await first.patch(f"/v1/keys/{key_id}", json={"scopes": ["read", "write"]})
+
+    assert (await closed_within_two_seconds(secret, widen))[0] == 4001
+
+    async def revoke() -> None:
+        await first.delete(f"/v1/keys/{key_id}")
+
+    assert await closed_within_two_seconds(secret, revoke) == (4401, "this API key was revoked")
+
+    # Server-Sent Events: the stream ends; the client's reconnection is then refused.
+    sse_id, sse_secret = await new_key()
+    async with (
+        httpx.AsyncClient(base_url=replicas[1].url, timeout=10) as client,
+        client.stream("GET", "/v1/feed/sse", params={"api_key": sse_secret}) as stream,
+    ):
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "retry: 1000"
+        await first.delete(f"/v1/keys/{sse_id}")
+        revoked_at = time.monotonic()
+        rest = [line async for line in lines]
+        assert time.monotonic() - revoked_at < 2.0
+        assert not [line for line in rest if line.startswith("data:")]
+        again = await client.get("/v1/feed/sse", params={"api_key": sse_secret})
+        assert again.status_code == 401
+
+    expires_at = datetime.now(UTC) + timedelta(seconds=3)
+    _, short_lived = await new_key(expires_at=expires_at.isoformat())
+
+    async def nothing() -> None:
+        await eventually(_after(expires_at), timeout=30)
+
+    assert await closed_within_two_seconds(short_lived, nothing) == (4401, "this API key expired")
+
+
+def _after(moment: datetime) -> Callable[[], Any]:
+    async def passed() -> bool:
+        return datetime.now(UTC) >= moment
+
+    return passed
+
+
+async def _until_closed(websocket: Any) -> None:
+    """Read (heartbeats) until the server closes: ConnectionClosed."""
+    while True:
+        await websocket.recv()

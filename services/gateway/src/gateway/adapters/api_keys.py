@@ -58,11 +58,13 @@ SELECT c FROM unnest($1::uuid[]) AS c
 WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream_id = 'corpus-' || c AND stream_version = 1)
 ORDER BY c
 """
-_FIND = """
+_STORED = """
 SELECT key_id, name, scopes, corpora, expires_at, revoked_at IS NOT NULL,
        coalesce(expires_at <= now(), false)
-FROM gw_api_keys WHERE key_hash = $1
+FROM gw_api_keys
 """
+_FIND = _STORED + "WHERE key_hash = $1"
+_BY_ID = _STORED + "WHERE key_id = $1"
 
 
 async def apply_key_event(
@@ -132,17 +134,24 @@ class PostgresKeyStore:
         self.pool = pool
 
     async def find(self, secret: str) -> StoredKey | None:
-        row = await self.pool.fetchrow(_FIND, hash_secret(secret))
-        if row is None:
-            return None
-        key_id, name, scopes, corpora, expires_at, revoked, expired = row
-        principal = Principal(
-            key_id=key_id,
-            scopes=frozenset(scopes),
-            corpora=frozenset(corpora) if corpora is not None else None,
-            name=name,
-        )
-        return StoredKey(principal, revoked=revoked, expired=expired, expires_at=expires_at)
+        return _stored(await self.pool.fetchrow(_FIND, hash_secret(secret)))
+
+    async def by_id(self, key_id: str) -> StoredKey | None:
+        return _stored(await self.pool.fetchrow(_BY_ID, key_id))
+
+
+def _stored(row: asyncpg.Record | None) -> StoredKey | None:
+    if row is None:
+        return None
+    key_id, name, scopes, corpora, expires_at, revoked, expired = row
+    principal = Principal(
+        key_id=key_id,
+        scopes=frozenset(scopes),
+        corpora=frozenset(corpora) if corpora is not None else None,
+        name=name,
+        expires_at=expires_at,
+    )
+    return StoredKey(principal, revoked=revoked, expired=expired, expires_at=expires_at)
 
 
 class ApiKeyProjection:

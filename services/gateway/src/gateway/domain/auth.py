@@ -22,6 +22,7 @@ class Principal:
     corpora: frozenset[UUID] | None = None
     """None: every corpus."""
     name: str = ""
+    expires_at: datetime | None = None
 
     def has_scope(self, scope: str) -> bool:
         return any(scope in _IMPLIED.get(held, set()) for held in self.scopes)

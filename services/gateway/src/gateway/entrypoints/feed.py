@@ -2,6 +2,7 @@
 
 A client too slow to keep up is closed with code 4008 (websocket) or its stream ends (SSE);
 it reconnects with `after=<last position it got>` (or `Last-Event-ID`) and loses nothing.
+A feed ends as soon as its key is revoked or expires (4401) or its grants change (4001).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect
 
-from gateway.adapters.feed_session import FeedSession
+from gateway.adapters.feed_session import FeedSession, KeyWatch
 from gateway.domain.auth import Principal
 from gateway.domain.feed import FeedFilter
 from gateway.entrypoints.context import GatewayContext
@@ -26,6 +27,9 @@ from gateway.entrypoints.security import Context, Reader, websocket_principal
 router = APIRouter(prefix="/v1", tags=["feed"], responses=PROBLEM_RESPONSES)
 SLOW_CLIENT = 4008
 UNAUTHENTICATED, FORBIDDEN = 4401, 4403
+KEY_CHANGED = 4001
+"""The key's grants changed: reconnect, and be admitted (or not) as they are now."""
+_ENDED = {"revoked": "was revoked", "expired": "expired"}
 MAX_POSITION = (1 << 63) - 1
 
 
@@ -38,7 +42,10 @@ def _session(
     principal: Principal,
 ) -> FeedSession:
     feed_filter = FeedFilter.of(corpus, job, types.split(","), admin=principal.has_scope("admin"))
-    return FeedSession(context.hub, after, feed_filter, context.settings.feed_heartbeat_seconds)
+    key = KeyWatch(principal, context.keys.by_id) if context.settings.auth == "on" else None
+    return FeedSession(
+        context.hub, after, feed_filter, context.settings.feed_heartbeat_seconds, key
+    )
 
 
 @router.websocket("/feed")
@@ -68,6 +75,12 @@ async def websocket_feed(
             if session.overflowed:
                 context.metrics.feed_overflows.inc()
                 await websocket.close(SLOW_CLIENT, f"too slow: resume with after={session.seen}")
+            elif session.key_change == "changed":
+                await websocket.close(
+                    KEY_CHANGED, f"its grants changed: resume with after={session.seen}"
+                )
+            elif session.key_change is not None:
+                await websocket.close(UNAUTHENTICATED, f"this API key {_ENDED[session.key_change]}")
             group.cancel_scope.cancel()
     except* (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the client went away; it resumes with `after` when it comes back
