@@ -105,7 +105,11 @@ async def get_key(key_id: KeyIdPath, context: Context, _: KeyManager) -> KeyOut:
     return KeyOut(**key_view(await find_key(context.key_registry, key_id)))
 
 
-@router.patch("/{key_id}", response_model=KeyOut)
+@router.patch(
+    "/{key_id}",
+    response_model=KeyOut,
+    responses={409: PROBLEM_RESPONSES[404] | {"description": "the key was revoked"}},
+)
 async def patch_key(
     key_id: KeyIdPath, body: KeyPatch, context: Context, principal: KeyManager
 ) -> KeyOut:
