@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 from uuid import UUID
 
 import typer
@@ -22,6 +24,8 @@ app = typer.Typer(
     help="Recto: manuscripts and printed books to validated transcriptions.", no_args_is_help=True
 )
 console = Console()
+P = ParamSpec("P")
+R = TypeVar("R")
 
 StateDir = Annotated[Path, typer.Option(help="where embedded servers and artifacts live")]
 
@@ -171,15 +175,91 @@ app.add_typer(projections, name="projections")
 
 @keys.command("create")
 def create_key(
+    name: Annotated[
+        str | None, typer.Option(help="the person or service it is for (default: bootstrap)")
+    ] = None,
     scope: Annotated[list[str], typer.Option(help="read, write or admin; repeatable")] = ["read"],  # noqa: B006
     corpus: Annotated[list[UUID], typer.Option(help="limit the key to these corpora")] = [],  # noqa: B006
+    expires: Annotated[
+        str | None, typer.Option(help="ISO 8601 time with its offset, e.g. 2027-01-31T00:00Z")
+    ] = None,
+    gateway: Gateway = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
 ) -> None:
-    """Create an API key (printed once; only its hash is stored). Needs RECTO_DATABASE_URL."""
-    import anyio
+    """Create an API key and print its secret, once (only its hash is kept).
 
-    from recto.commands import create_key as create
+    With an admin key (RECTO_API_KEY) it is asked of the gateway; without one it is made
+    straight in the database (RECTO_DATABASE_URL), which is how the first admin key is made.
+    """
+    expires_at = _aware_time(expires) if expires else None
+    if api_key:
+        if not name:
+            raise typer.BadParameter("a key made through the gateway needs a --name")
+        from recto.client import GatewayClient
 
-    console.print(anyio.run(create, Settings(), scope, corpus))
+        created = _asking_gateway(GatewayClient(gateway, api_key).create_key)(
+            name,
+            scope,
+            [str(c) for c in corpus] or None,
+            expires_at.isoformat() if expires_at else None,
+        )
+        secret, key_id = created["secret"], created["id"]
+    else:
+        import anyio
+
+        from recto.commands import create_key as create
+
+        secret = anyio.run(create, Settings(), name or "bootstrap", scope, corpus, expires_at)
+        key_id = secret.split("_")[1]
+    Console(stderr=True).print(f"key {key_id} created; its secret is shown this once:")
+    print(secret)
+
+
+@keys.command("list")
+def list_keys(gateway: Gateway = "http://127.0.0.1:8000", api_key: ApiKey = None) -> None:
+    """List every API key (never a secret). Needs an admin key."""
+    from recto.client import GatewayClient
+    from recto.commands import key_table
+
+    console.print(key_table(_asking_gateway(GatewayClient(gateway, api_key).keys)()))
+
+
+@keys.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="the key's id (`recto keys list`)")],
+    reason: Annotated[str | None, typer.Option(help="recorded with the revocation")] = None,
+    gateway: Gateway = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+) -> None:
+    """Revoke an API key: no gateway replica accepts it any more. Needs an admin key."""
+    from recto.client import GatewayClient
+
+    revoked = _asking_gateway(GatewayClient(gateway, api_key).revoke_key)(key_id, reason)
+    console.print(f"key {revoked['id']} ({revoked['name']}) revoked at {revoked['revoked_at']}")
+
+
+def _asking_gateway(call: Callable[P, R]) -> Callable[P, R]:
+    """`call`, with the gateway's refusals printed as one line and exit status 1."""
+    from recto.client import GatewayError
+
+    def asking(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        except GatewayError as error:
+            Console(stderr=True).print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from None
+
+    return asking
+
+
+def _aware_time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 time: {text!r}") from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter("give the time with its offset, e.g. 2027-01-31T00:00Z")
+    return parsed
 
 
 @projections.command("rebuild")

@@ -30,6 +30,10 @@ class GatewayClient:
             try:
                 problem = response.json()
                 message = f"{problem.get('title')}: {problem.get('detail')}"
+                for error in problem.get("errors") or ():
+                    message += (
+                        f"\n  {error.get('msg', error) if isinstance(error, dict) else error}"
+                    )
             except ValueError:
                 message = response.text
             raise GatewayError(f"{response.request.method} {response.url.path}: {message}")
@@ -99,6 +103,26 @@ class GatewayClient:
             pages += listing["items"]
             if not listing["items"] or len(pages) >= listing["total"]:
                 return pages
+
+    def create_key(
+        self,
+        name: str,
+        scopes: list[str],
+        corpora: list[str] | None = None,
+        expires_at: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"name": name, "scopes": scopes, "corpora": corpora, "expires_at": expires_at}
+        created: dict[str, Any] = self._json(self.http.post("/keys", json=body))
+        return created
+
+    def keys(self) -> list[dict[str, Any]]:
+        listing: list[dict[str, Any]] = self._json(self.http.get("/keys"))["items"]
+        return listing
+
+    def revoke_key(self, key_id: str, reason: str | None = None) -> dict[str, Any]:
+        params = {"reason": reason} if reason else {}
+        revoked: dict[str, Any] = self._json(self.http.delete(f"/keys/{key_id}", params=params))
+        return revoked
 
     def download(self, path: str) -> bytes:
         response = self.http.get(path.removeprefix("/v1"))

@@ -6,6 +6,7 @@ import asyncio
 import mimetypes
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -65,23 +66,65 @@ def media_type(path: Path) -> str:
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-async def create_key(settings: Settings, scopes: Sequence[str], corpora: Sequence[UUID]) -> str:
+async def create_key(
+    settings: Settings,
+    name: str,
+    scopes: Sequence[str],
+    corpora: Sequence[UUID],
+    expires_at: datetime | None = None,
+) -> str:
+    """A key made straight in the database, recorded with the actor `bootstrap`: how the first
+    admin key comes to be. Returns its secret."""
+    from contracts import SCOPES
+    from contracts.errors import InvalidRequest
     from gateway.adapters.api_keys import create_api_key
     from gateway.adapters.migrate import upgrade_async
     from infra.eventstore import PostgresEventStore
+    from infra.eventstore.migrate import upgrade_async as upgrade_event_store
 
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        raise SystemExit(f"unknown scope {', '.join(unknown)}: choose among {', '.join(SCOPES)}")
     database_url = _database_url(settings)
+    await upgrade_event_store(database_url)
     await upgrade_async(database_url)
     store = await PostgresEventStore.connect(database_url, max_size=1)
     try:
-        return await create_api_key(store.pool, scopes, corpora or None)
+        return await create_api_key(
+            store.pool,
+            [scope for scope in SCOPES if scope in scopes],
+            corpora or None,
+            name=name,
+            expires_at=expires_at,
+        )
+    except InvalidRequest as error:
+        raise SystemExit(f"{error}: {'; '.join(error.problems)}") from None
     finally:
         await store.close()
+
+
+def key_table(keys: list[dict[str, Any]]) -> Table:
+    table = Table(title="API keys")
+    for column in ("id", "name", "status", "scopes", "corpora", "expires", "last used"):
+        table.add_column(column)
+    for key in keys:
+        corpora = key["corpora"]
+        table.add_row(
+            key["id"],
+            key["name"],
+            key["status"],
+            ", ".join(key["scopes"]),
+            "all" if corpora is None else ", ".join(corpora),
+            key["expires_at"] or "never",
+            key["last_used_at"] or "–",
+        )
+    return table
 
 
 async def rebuild_projections(settings: Settings) -> dict[str, int]:
     """Empty every read model and apply the whole log again; returns events applied per model."""
     from exporter.adapters.manuscript_progress import ManuscriptProgressProjection
+    from gateway.adapters.api_keys import ApiKeyProjection
     from gateway.adapters.projection import ReadModelProjection
     from infra.eventstore import PostgresEventStore
     from infra.projections import Projection, ProjectionRunner
@@ -95,6 +138,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
         ReadModelProjection(),
         ManuscriptProgressProjection(),
         WatchedManifestsProjection(),
+        ApiKeyProjection(),
     ]
     try:
         return {p.name: await ProjectionRunner(store, p).rebuild() for p in projections}

@@ -7,6 +7,7 @@ through the live feed, in the same page load. Screenshots land in `test-artifact
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import tempfile
 import threading
@@ -285,3 +286,79 @@ def test_a_gateway_with_keys_asks_for_one_and_follows_the_feed_of_its_corpora(
     # Only the first, keyless requests were refused.
     assert problems
     assert all("401" in problem for problem in problems), problems
+
+
+@pytest.fixture
+def admin_key(secured_gateway: str, database_url: str) -> str:
+    """An admin key made in the database (the first key always is), beside a read key."""
+    return asyncio.run(_keys(database_url))[0]
+
+
+def test_an_admin_creates_a_key_copies_it_once_and_revokes_it(
+    secured_gateway: str, admin_key: str, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    admin = admin_key
+    admin_id = admin.split("_")[1]
+    problems: list[str] = []
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    # The admin's key is the dashboard's from the first request (as after "Use key").
+    context.add_init_script(f"localStorage.setItem('recto.apiKey', {json.dumps(admin)})")
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400 and problems.append(f"{response.status} {response.url}")
+        ),
+    )
+    try:
+        page.goto(f"{secured_gateway}/")
+        page.click("#keys-link")
+        expect(page.locator("table.keys tbody tr")).to_have_count(2, timeout=15_000)
+
+        # A name the gateway refuses: its precise reason is shown, nothing is created.
+        page.fill("#key-name", " Ada")
+        page.click("form.key-create button[type=submit]")
+        expect(page.locator(".key-problems")).to_contain_text("name: Value error, a key name may")
+        expect(page.locator("table.keys tbody tr")).to_have_count(2)
+
+        # Created: the secret is shown once, copied to the clipboard, and it works.
+        page.fill("#key-name", "Ada Lovelace")
+        page.select_option("#key-scope", "write")
+        page.click("form.key-create button[type=submit]")
+        shown = page.locator(".secret-once code.secret")
+        expect(shown).to_be_visible(timeout=15_000)
+        secret = shown.inner_text().strip()
+        page.click(".secret-once .copy-secret")
+        expect(page.locator(".secret-once .copy-secret")).to_have_text("Copied")
+        assert page.evaluate("navigator.clipboard.readText()") == secret
+        works = httpx.get(f"{secured_gateway}/v1/corpora", headers={"X-API-Key": secret})
+        assert works.status_code == 200
+        row = page.locator('table.keys tr[data-name="Ada Lovelace"]')
+        expect(row).to_contain_text("active")
+        expect(row).to_contain_text(f"bootstrap/{admin_id}")
+        page.screenshot(path=str(ARTIFACTS / "dashboard-keys.png"), full_page=True)
+
+        # Reloaded, the page shows the key but never its secret again, nor kept it anywhere.
+        page.reload()
+        expect(row).to_contain_text("active", timeout=15_000)
+        expect(page.locator(".secret-once")).to_have_count(0)
+        assert secret not in page.content()
+        assert secret not in page.evaluate("JSON.stringify({...localStorage, ...sessionStorage})")
+
+        # Revoked after a confirmation: refused from then on.
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.locator("button.revoke").click()
+        expect(row).to_contain_text("revoked", timeout=15_000)
+        expect(row.locator("button.revoke")).to_be_hidden()
+        refused = httpx.get(f"{secured_gateway}/v1/corpora", headers={"X-API-Key": secret})
+        assert refused.status_code == 401
+    finally:
+        context.close()
+    # The refused name was the only request that failed.
+    assert [p for p in problems if not p.startswith("422 ")] == []
+    assert len(problems) == 1

@@ -12,10 +12,19 @@ from contracts.analysis import (
     StageOutput,
     Word,
 )
+from contracts.api_key import (
+    SCOPES,
+    ApiKeyCreated,
+    ApiKeyGrantsChanged,
+    ApiKeyRevoked,
+    KeyName,
+    Scope,
+    check_key_name,
+)
 from contracts.base import Command, Contract, Event
 from contracts.corpus import CorpusCreated, CreateCorpus
 from contracts.envelope import Metadata, RecordedEvent, decode_event, recorded_from_wire
-from contracts.ids import corpus_stream, job_stream, manuscript_stream, page_stream
+from contracts.ids import api_key_stream, corpus_stream, job_stream, manuscript_stream, page_stream
 from contracts.job import (
     FailedPage,
     JobCancelled,
@@ -62,6 +71,10 @@ from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
 
 __all__ = [
+    "SCOPES",
+    "ApiKeyCreated",
+    "ApiKeyGrantsChanged",
+    "ApiKeyRevoked",
     "ArtifactRef",
     "Box",
     "Command",
@@ -83,6 +96,7 @@ __all__ = [
     "JobKind",
     "JobRetried",
     "JobSummary",
+    "KeyName",
     "LanguageValue",
     "Line",
     "ManuscriptExported",
@@ -114,6 +128,7 @@ __all__ = [
     "RegionType",
     "RequestImport",
     "RetriedPage",
+    "Scope",
     "SkippedCanvas",
     "Stage",
     "StageOutput",
@@ -121,6 +136,8 @@ __all__ = [
     "UploadSource",
     "UploadedImage",
     "Word",
+    "api_key_stream",
+    "check_key_name",
     "corpus_stream",
     "decode_event",
     "event_model",

@@ -19,3 +19,7 @@ def page_stream(page_id: UUID) -> str:
 
 def job_stream(job_id: UUID) -> str:
     return f"job-{job_id}"
+
+
+def api_key_stream(key_id: str) -> str:
+    return f"api_key-{key_id}"

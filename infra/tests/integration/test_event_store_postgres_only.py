@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from contracts import CorpusCreated
+from contracts.errors import WrongExpectedVersion
 from infra.eventstore import PostgresEventStore
 
 pytestmark = pytest.mark.integration
@@ -48,3 +49,40 @@ async def test_stored_events_cannot_be_rewritten(event_store: PostgresEventStore
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await event_store.pool.execute("DELETE FROM events")
     assert await event_store.stream_version("corpus-f") == 1
+
+
+async def test_an_append_in_the_callers_transaction_commits_or_rolls_back_with_it(
+    event_store: PostgresEventStore,
+) -> None:
+    def created(slug: str) -> CorpusCreated:
+        return CorpusCreated(corpus_id=uuid4(), slug=slug, title=slug, profile="p")
+
+    # Rolled back: neither the event nor what the caller wrote beside it remains.
+    class Abandoned(Exception):
+        pass
+
+    async def write_then_abandon() -> None:
+        async with event_store.pool.acquire() as connection, connection.transaction():
+            await event_store.append("corpus-t", [created("t")], connection=connection)
+            await connection.execute("CREATE TABLE beside (n int)")
+            raise Abandoned
+
+    with pytest.raises(Abandoned):
+        await write_then_abandon()
+    assert await event_store.stream_version("corpus-t") == 0
+    assert await event_store.pool.fetchval("SELECT to_regclass('beside')") is None
+
+    # Committed: both, and a wrong expectation inside the transaction is reported as such.
+    async with event_store.pool.acquire() as connection, connection.transaction():
+        [appended] = await event_store.append(
+            "corpus-t", [created("t")], expected_version=0, connection=connection
+        )
+        await connection.execute("CREATE TABLE beside (n int)")
+    assert appended.stream_version == 1
+    assert [e.stream_id for e in await event_store.read_all()] == ["corpus-t"]
+    with pytest.raises(WrongExpectedVersion):
+        async with event_store.pool.acquire() as connection, connection.transaction():
+            await event_store.append(
+                "corpus-t", [created("t")], expected_version=0, connection=connection
+            )
+    assert await event_store.stream_version("corpus-t") == 1

@@ -109,9 +109,12 @@ class PostgresEventStore:
         *,
         expected_version: int | None = ANY,
         metadata: Metadata | None = None,
+        connection: asyncpg.Connection | None = None,
     ) -> list[Appended]:
         result = await self.append_streams(
-            [StreamAppend(stream_id, events, expected_version)], metadata=metadata
+            [StreamAppend(stream_id, events, expected_version)],
+            metadata=metadata,
+            connection=connection,
         )
         assert result is not None  # no idempotency record was asked for
         return result
@@ -122,16 +125,22 @@ class PostgresEventStore:
         *,
         metadata: Metadata | None = None,
         idempotency: Idempotency | None = None,
+        connection: asyncpg.Connection | None = None,
     ) -> list[Appended] | None:
+        """`connection`: append inside the caller's open transaction, so that what the caller
+        writes beside the events commits with them or not at all (no retry then: a failed
+        statement ends the caller's transaction)."""
         rows = _AppendRows.of(appends)
         parameters = rows.parameters(metadata or Metadata(), idempotency)
-        retry_on_conflict = all(a.expected_version is ANY for a in appends)
+        retry_on_conflict = connection is None and all(a.expected_version is ANY for a in appends)
         for attempt in range(ANY_VERSION_RETRIES):
             try:
-                async with self.pool.acquire() as connection:
-                    ok, recorded, ids, versions, positions = await connection.fetchrow(
-                        _APPEND, *parameters
-                    )
+                if connection is None:
+                    async with self.pool.acquire() as acquired:
+                        row = await acquired.fetchrow(_APPEND, *parameters)
+                else:
+                    row = await connection.fetchrow(_APPEND, *parameters)
+                ok, recorded, ids, versions, positions = row
                 if not ok:
                     raise await self._wrong_version(appends)
                 if idempotency is not None and not recorded:

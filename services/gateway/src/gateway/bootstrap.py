@@ -105,6 +105,7 @@ async def running_gateway(
             _watch_completions(context, stop, gateway_settings.completion_poll_seconds)
         ),
         asyncio.create_task(sweeper.run(stop)),
+        asyncio.create_task(_keep_key_usage(context, stop)),
     ]
     try:
         yield context
@@ -122,3 +123,19 @@ async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every
             log.exception("job completion check failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
+
+
+async def _keep_key_usage(context: GatewayContext, stop: asyncio.Event) -> None:
+    """Write keys' last use every few seconds (and once more on the way out); drop spent
+    rate-limit windows."""
+    every = context.settings.key_usage_flush_seconds
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        try:
+            await context.key_usage.flush()
+            await context.limiter.forget_old_windows()
+        except Exception:
+            log.exception("recording API keys' last use failed")
+        if stop.is_set():
+            return

@@ -17,8 +17,13 @@ class GatewaySettings(BaseSettings):
         default="on", description="`off` only for the embedded demo: every request is admin"
     )
     upload_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
-    rate_limit_per_second: float = Field(default=20.0, gt=0, description="commands per key")
-    rate_limit_burst: int = Field(default=40, ge=1)
+    rate_limit_requests: int = Field(
+        default=200, ge=1, description="commands per key and window, across every replica"
+    )
+    rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
+    key_usage_flush_seconds: float = Field(
+        default=5.0, gt=0, description="how often keys' last use is written, in one statement"
+    )
     feed_queue_events: int = Field(
         default=2000, ge=1, description="events buffered per feed client before it is dropped"
     )

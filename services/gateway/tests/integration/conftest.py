@@ -70,8 +70,8 @@ def settings_for_tests(**overrides: object) -> GatewaySettings:
         "feed_heartbeat_seconds": 1.0,
         "completion_poll_seconds": 0.05,
         "upload_max_bytes": 2_000_000,
-        "rate_limit_per_second": 1000.0,
-        "rate_limit_burst": 1000,
+        "rate_limit_requests": 100_000,
+        "key_usage_flush_seconds": 0.2,
     }
     values.update(overrides)
     return GatewaySettings.model_validate(values)

@@ -245,7 +245,7 @@ async def test_keys_scopes_and_corpus_limits(
 
 
 async def test_rate_limit_answers_429_with_retry_after(start_gateway: Any, keys: Any) -> None:
-    served = start_gateway(rate_limit_per_second=0.5, rate_limit_burst=2)
+    served = start_gateway(rate_limit_requests=2, rate_limit_window_seconds=3600)
     async with httpx.AsyncClient(base_url=served.url, headers={"X-API-Key": keys.write}) as client:
         statuses = [
             (await client.post("/v1/corpora", json={"slug": f"s{i}", "title": "T"})).status_code

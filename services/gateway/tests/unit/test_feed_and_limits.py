@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from gateway.adapters.feed_hub import FeedSubscription
 from gateway.domain.auth import Principal
 from gateway.domain.feed import FeedEvent, FeedFilter
-from gateway.domain.rate_limit import RateLimiter, TokenBucket
+from gateway.domain.rate_limit import FixedWindow
 from gateway.domain.sniff import SIGNATURES, sniff_image
 
 
@@ -39,14 +39,18 @@ async def test_an_overflowing_subscription_keeps_a_gap_free_prefix_and_stops() -
     await asyncio.wait_for(subscription.ready.wait(), 1)
 
 
-def test_token_bucket_allows_a_burst_then_the_rate() -> None:
-    bucket = TokenBucket(rate=2.0, burst=3)
-    assert [bucket.take(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.take(0.0) == 0.5
-    assert bucket.take(0.5) == 0.0  # one token came back in half a second
-    limiter = RateLimiter(rate=1.0, burst=1)
-    assert (limiter.take("a", 0.0), limiter.take("b", 0.0)) == (0.0, 0.0)
-    assert limiter.take("a", 0.1) > 0
+def test_a_fixed_window_passes_its_requests_then_says_how_long_to_wait() -> None:
+    window = FixedWindow(requests=3, seconds=10)
+    assert [window.wait(counted, 9.5) for counted in (1, 2, 3)] == [0, 0, 0]
+    assert window.wait(4, 9.2) == 10  # whole seconds, rounded up
+    assert window.wait(5, 0.01) == 1  # never "retry after 0"
+
+
+def test_events_about_keys_reach_admins_only() -> None:
+    key_event = event(1, "api_key.created")
+    assert FeedFilter.of(None, None).matches(key_event)
+    assert not FeedFilter.of(None, None, admin=False).matches(key_event)
+    assert FeedFilter.of(None, None, admin=False).matches(event(2))
 
 
 def test_scopes_imply_lesser_ones_and_corpus_limits_hide_others() -> None:
@@ -59,6 +63,10 @@ def test_scopes_imply_lesser_ones_and_corpus_limits_hide_others() -> None:
     assert not writer.may_see(uuid4())
     assert not writer.may_see(None)
     assert Principal("a", frozenset({"admin"})).may_see(None)
+    assert Principal("a", frozenset({"admin"})).may_manage_keys
+    assert not Principal("a", frozenset({"admin"}), frozenset({corpus})).may_manage_keys
+    assert not writer.may_manage_keys
+    assert Principal("3f2a", frozenset({"read"}), name="ci/cd bot").actor == "ci/cd bot/3f2a"
 
 
 @given(st.sampled_from(SIGNATURES), st.binary(max_size=32))

@@ -27,12 +27,21 @@ WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)
 _FIRST_CORPUS = "SELECT data->>'corpus_id' FROM events WHERE stream_id = $1 AND stream_version = 1"
 
 
+KEY_CHANGES = {"api_key.revoked": "revoked", "api_key.grants_changed": "changed"}
+
+
 class FeedSubscription:
-    def __init__(self, feed_filter: FeedFilter, limit: int) -> None:
-        self.filter, self.limit = feed_filter, limit
+    def __init__(self, feed_filter: FeedFilter, limit: int, key_id: str | None = None) -> None:
+        self.filter, self.limit, self.key_id = feed_filter, limit, key_id
         self.events: deque[FeedEvent] = deque()
         self.ready = asyncio.Event()
         self.overflowed = False
+        self.key_change: str | None = None
+        """`revoked` or `changed` once the key it was opened with is: the feed ends."""
+
+    def end(self, key_change: str) -> None:
+        self.key_change = key_change
+        self.ready.set()
 
     def offer(self, events: list[FeedEvent]) -> None:
         if self.overflowed:
@@ -91,6 +100,7 @@ class FeedHub:
         self.unkeyed: set[FeedSubscription] = set()
         self.by_job: dict[UUID | None, set[FeedSubscription]] = {}
         self.by_corpus: dict[UUID | None, set[FeedSubscription]] = {}
+        self.by_key: dict[str, set[FeedSubscription]] = {}
         self.started = asyncio.Event()
 
     async def to_feed(self, raw: RawEvent) -> FeedEvent:
@@ -110,14 +120,24 @@ class FeedHub:
             message=message,
         )
 
-    def subscribe(self, feed_filter: FeedFilter) -> tuple[FeedSubscription, int]:
-        subscription = FeedSubscription(feed_filter, self.queue_events)
+    def subscribe(
+        self, feed_filter: FeedFilter, key_id: str | None = None
+    ) -> tuple[FeedSubscription, int]:
+        """`key_id`: the subscription ends when that key is revoked or its grants change."""
+        subscription = FeedSubscription(feed_filter, self.queue_events, key_id)
         self._bucket(feed_filter).add(subscription)
         self.subscribers.add(subscription)
+        if key_id is not None:
+            self.by_key.setdefault(key_id, set()).add(subscription)
         return subscription, self.position
 
     def unsubscribe(self, subscription: FeedSubscription) -> None:
         self.subscribers.discard(subscription)
+        if subscription.key_id is not None:
+            watching = self.by_key.get(subscription.key_id, set())
+            watching.discard(subscription)
+            if not watching:
+                self.by_key.pop(subscription.key_id, None)
         feed_filter = subscription.filter
         self._bucket(feed_filter).discard(subscription)
         index, key = (
@@ -168,4 +188,9 @@ class FeedHub:
                     routed.setdefault(subscription, []).append(event)
         for subscription, offered in routed.items():
             subscription.offer(offered)
+        for event in events:
+            change = KEY_CHANGES.get(event.type)
+            if change is not None and self.by_key:
+                for subscription in self.by_key.get(event.stream_id.split("-", 1)[1], ()):
+                    subscription.end(change)
         self.position = events[-1].position

@@ -76,7 +76,7 @@ async def submit_job(
                 StreamAppend(job_stream(job_id), [created], NO_STREAM),
                 *_analysis_requests(job_id, [page for page, _ in pages], command.plan),
             ],
-            metadata=Metadata(correlation_id=job_id, actor=principal.key_id),
+            metadata=Metadata(correlation_id=job_id, actor=principal.actor),
         )
     return job_id
 

@@ -20,20 +20,32 @@ class FeedEvent:
     """`{position, type, stream_id, occurred_at, data}` as JSON text."""
 
 
+ADMIN_ONLY_PREFIX = "api_key."
+"""Events about API keys (names, grants, hashes) are shown to admins only."""
+
+
 @dataclass(frozen=True)
 class FeedFilter:
     corpus_id: UUID | None = None
     job_id: UUID | None = None
     types: frozenset[str] = frozenset()
+    admin: bool = True
 
     @classmethod
     def of(
-        cls, corpus_id: UUID | None, job_id: UUID | None, types: Sequence[str] = ()
+        cls,
+        corpus_id: UUID | None,
+        job_id: UUID | None,
+        types: Sequence[str] = (),
+        *,
+        admin: bool = True,
     ) -> FeedFilter:
-        return cls(corpus_id, job_id, frozenset(t for t in types if t))
+        return cls(corpus_id, job_id, frozenset(t for t in types if t), admin)
 
     def matches(self, event: FeedEvent) -> bool:
         if self.types and event.type not in self.types:
+            return False
+        if not self.admin and event.type.startswith(ADMIN_ONLY_PREFIX):
             return False
         if self.corpus_id is not None and event.corpus_id != self.corpus_id:
             return False

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
+from gateway.entrypoints.keys import router as keys_router
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.entrypoints.problems import install_problem_handlers
 from gateway.entrypoints.timing import RequestTiming
@@ -37,6 +38,7 @@ def create_app(start: ContextFactory) -> FastAPI:
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
     for module in (health, commands, uploads, reads, events, feed, artifacts):
         app.include_router(module.router)
+    app.include_router(keys_router)
     install_dashboard(app)
     app.add_middleware(RequestTiming, metrics=metrics)
     return app

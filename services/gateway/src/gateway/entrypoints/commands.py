@@ -45,7 +45,7 @@ async def post_corpus(
 ) -> Accepted:
     if principal.corpora is not None:
         raise HTTPException(403, "a key limited to some corpora cannot create one")
-    corpus_id = await create_corpus(context.store, command, actor=principal.key_id)
+    corpus_id = await create_corpus(context.store, command, actor=principal.actor)
     url = f"/v1/corpora/{corpus_id}"
     return accepted(response, url, Accepted(id=corpus_id, status_url=url))
 
@@ -64,7 +64,7 @@ async def post_import(
         RequestImport(corpus_id=corpus_id, source=body.source),
         body.plan,
         context.plan_validator,
-        actor=principal.key_id,
+        actor=principal.actor,
     )
     url = f"/v1/jobs/{result.job_id}"
     return accepted(
@@ -102,7 +102,7 @@ async def post_retry(
     job_id: UUID, response: Response, context: Context, principal: Writer
 ) -> RetryOut:
     await _visible_job(context, principal, job_id)
-    retried = await retry_job(context.store, context.read_models, job_id, actor=principal.key_id)
+    retried = await retry_job(context.store, context.read_models, job_id, actor=principal.actor)
     response.headers["Location"] = f"/v1/jobs/{job_id}"
     return RetryOut(job_id=job_id, retried=retried)
 
@@ -124,7 +124,7 @@ async def post_cancel(
     await cancel_job(
         context.store,
         job_id,
-        actor=principal.key_id,
+        actor=principal.actor,
         reason=body.reason if body else None,
     )
     url = f"/v1/jobs/{job_id}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gateway.adapters.api_keys import PostgresKeyStore
+from gateway.adapters.api_keys import PostgresKeyRegistry, PostgresKeyStore
 from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
+from gateway.adapters.key_usage import KeyUsageRecorder
 from gateway.adapters.queries import ReadModels
+from gateway.adapters.rate_limits import PostgresRateLimiter
 from gateway.application.ports import PlanValidator
-from gateway.domain.rate_limit import RateLimiter
+from gateway.domain.rate_limit import FixedWindow
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 from infra.artifacts import ArtifactStore
@@ -27,9 +29,14 @@ class GatewayContext:
     health: HealthProbe
     plan_validator: PlanValidator
     metrics: GatewayMetrics
-    limiter: RateLimiter = field(init=False)
+    key_registry: PostgresKeyRegistry = field(init=False)
+    key_usage: KeyUsageRecorder = field(init=False)
+    limiter: PostgresRateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.limiter = RateLimiter(
-            self.settings.rate_limit_per_second, self.settings.rate_limit_burst
+        self.key_registry = PostgresKeyRegistry(self.store)
+        self.key_usage = KeyUsageRecorder(self.store.pool)
+        window = FixedWindow(
+            self.settings.rate_limit_requests, self.settings.rate_limit_window_seconds
         )
+        self.limiter = PostgresRateLimiter(self.store.pool, window)

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
 
-from contracts import page_stream
+from contracts import api_key_stream, page_stream
+from gateway.domain.feed import ADMIN_ONLY_PREFIX
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
 from gateway.entrypoints.reads import visible_page
 from gateway.entrypoints.schemas import EventOut, EventsOut
@@ -35,17 +36,25 @@ async def list_events(
     if principal.corpora is not None:
         raise HTTPException(403, "the global log needs a key not limited to corpora")
     wanted = [t for t in types.split(",") if t]
+    admin = principal.has_scope("admin")
     if stream:
+        if not admin and stream.startswith(api_key_stream("")):
+            raise HTTPException(403, "the events of API keys are shown to admin keys only")
         recorded = await context.store.read_stream(stream)
         events = [
             EventOut.model_validate(e.to_wire())
             for e in recorded
             if e.position > after and (not wanted or e.type in wanted)
         ][:limit]
-    else:
-        raws = await context.store.read_all_raw(after=after, limit=limit, types=wanted)
-        events = [event_view(raw) for raw in raws]
-    return EventsOut(events=events, next_after=events[-1].position if events else after)
+        return EventsOut(events=events, next_after=events[-1].position if events else after)
+    raws = await context.store.read_all_raw(after=after, limit=limit, types=wanted)
+    # Past the events left out too, or a page of only those would never be left behind.
+    return EventsOut(
+        events=[
+            event_view(raw) for raw in raws if admin or not raw.type.startswith(ADMIN_ONLY_PREFIX)
+        ],
+        next_after=raws[-1].position if raws else after,
+    )
 
 
 @router.get("/pages/{page_id}/history", response_model=EventsOut)

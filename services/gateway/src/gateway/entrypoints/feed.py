@@ -2,6 +2,7 @@
 
 A client too slow to keep up is closed with code 4008 (websocket) or its stream ends (SSE);
 it reconnects with `after=<last position it got>` (or `Last-Event-ID`) and loses nothing.
+A feed ends as soon as its key is revoked or expires (4401) or its grants change (4001).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect
 
-from gateway.adapters.feed_session import FeedSession
+from gateway.adapters.feed_session import FeedSession, KeyWatch
+from gateway.domain.auth import Principal
 from gateway.domain.feed import FeedFilter
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
@@ -25,14 +27,25 @@ from gateway.entrypoints.security import Context, Reader, websocket_principal
 router = APIRouter(prefix="/v1", tags=["feed"], responses=PROBLEM_RESPONSES)
 SLOW_CLIENT = 4008
 UNAUTHENTICATED, FORBIDDEN = 4401, 4403
+KEY_CHANGED = 4001
+"""The key's grants changed: reconnect, and be admitted (or not) as they are now."""
+_ENDED = {"revoked": "was revoked", "expired": "expired"}
 MAX_POSITION = (1 << 63) - 1
 
 
 def _session(
-    context: GatewayContext, after: int, corpus: UUID | None, job: UUID | None, types: str
+    context: GatewayContext,
+    after: int,
+    corpus: UUID | None,
+    job: UUID | None,
+    types: str,
+    principal: Principal,
 ) -> FeedSession:
-    feed_filter = FeedFilter.of(corpus, job, types.split(","))
-    return FeedSession(context.hub, after, feed_filter, context.settings.feed_heartbeat_seconds)
+    feed_filter = FeedFilter.of(corpus, job, types.split(","), admin=principal.has_scope("admin"))
+    key = KeyWatch(principal, context.keys.by_id) if context.settings.auth == "on" else None
+    return FeedSession(
+        context.hub, after, feed_filter, context.settings.feed_heartbeat_seconds, key
+    )
 
 
 @router.websocket("/feed")
@@ -52,7 +65,7 @@ async def websocket_feed(
     if principal.corpora is not None and (corpus is None or not principal.may_see(corpus)):
         await websocket.close(FORBIDDEN, "this key must name one of its corpora")
         return
-    session = _session(context, after, corpus, job, types)
+    session = _session(context, after, corpus, job, types, principal)
     context.metrics.feed_clients.inc()
     try:
         async with anyio.create_task_group() as group:
@@ -62,6 +75,12 @@ async def websocket_feed(
             if session.overflowed:
                 context.metrics.feed_overflows.inc()
                 await websocket.close(SLOW_CLIENT, f"too slow: resume with after={session.seen}")
+            elif session.key_change == "changed":
+                await websocket.close(
+                    KEY_CHANGED, f"its grants changed: resume with after={session.seen}"
+                )
+            elif session.key_change is not None:
+                await websocket.close(UNAUTHENTICATED, f"this API key {_ENDED[session.key_change]}")
             group.cancel_scope.cancel()
     except* (WebSocketDisconnect, RuntimeError, OSError):
         pass  # the client went away; it resumes with `after` when it comes back
@@ -96,7 +115,7 @@ async def sse_feed(
         raise HTTPException(403, "this key must name one of its corpora")
     last = request.headers.get("last-event-id", "")
     start = int(last) if last.isdigit() and int(last) <= MAX_POSITION else after
-    session = _session(context, start, corpus, job, types)
+    session = _session(context, start, corpus, job, types, principal)
     return StreamingResponse(
         _sse(context, session),
         media_type="text/event-stream",

@@ -85,7 +85,7 @@ async def post_upload(
         RequestImport(corpus_id=corpus_id, source=source),
         plan,
         context.plan_validator,
-        actor=principal.key_id,
+        actor=principal.actor,
     )
     url = f"/v1/jobs/{result.job_id}"
     response.headers["Location"] = url

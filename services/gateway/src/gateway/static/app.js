@@ -5,6 +5,7 @@ import { h } from "./dom.js";
 import { follow } from "./feed.js";
 import * as corpus from "./views/corpus.js";
 import * as home from "./views/home.js";
+import * as keys from "./views/keys.js";
 import * as manuscript from "./views/manuscript.js";
 import * as page from "./views/page.js";
 
@@ -12,6 +13,7 @@ const ROUTES = [
   [/^#\/corpus\/([\w-]+)$/, corpus],
   [/^#\/manuscript\/([\w-]+)$/, manuscript],
   [/^#\/page\/([\w-]+)$/, page],
+  [/^#\/(keys)$/, keys],
 ];
 
 const root = document.getElementById("view");
