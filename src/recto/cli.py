@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -60,16 +59,45 @@ def up(
     analyzers: Annotated[int, typer.Option(min=1, help="analyzer processes")] = 2,
     state_dir: StateDir = Path(".state"),
 ) -> None:
-    """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers."""
-    from recto.stack import running_stack
+    """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers.
 
-    stopped = threading.Event()
+    Every process is supervised: one that dies is restarted (and reported), one that keeps
+    dying stops Recto. RECTO_READY_TIMEOUT, RECTO_RESTART_LIMIT, RECTO_RESTART_WINDOW,
+    RECTO_RESTART_BACKOFF(_MAX) and RECTO_STOP_GRACE tune the waits.
+    """
+    from recto.stack import StackFailed, StackNotReady, running_stack
+
+    def report(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        # The first signal unwinds the main thread, which stops every process; later ones
+        # must not interrupt that.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopped.set())
-    with running_stack(state_dir, gateway_port=gateway_port, analyzers=analyzers) as stack:
-        console.print(f"gateway: {stack.gateway_url}")
-        stopped.wait()
-    console.print("stopped")
+        signal.signal(sig, stop)
+    try:
+        with running_stack(
+            state_dir, gateway_port=gateway_port, analyzers=analyzers, report=report
+        ) as stack:
+            report(f"database: {stack.database_url}")
+            report(f"nats: {stack.nats_url}")
+            report(f"gateway: {stack.gateway_url}")
+            stack.supervisor.finished.wait()
+    except KeyboardInterrupt:
+        report("stopped")
+    except StackNotReady as error:
+        report(str(error))
+        raise typer.Exit(1) from None
+    except StackFailed:
+        report("stopped: a process kept dying (see above)")
+        raise typer.Exit(1) from None
 
 
 @app.command()
