@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -219,3 +220,65 @@ def rebuild() -> None:
 
     for name, applied in anyio.run(rebuild_projections, Settings()).items():
         console.print(f"{name}: {applied} events applied")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="the backup to write (gzip-compressed JSON lines)")],
+    state_dir: StateDir = Path(".state"),
+) -> None:
+    """Write the event log to FILE: every event in order, with its metadata, and the artifacts
+    the events reference (copy the artifact folder beside it). Reads RECTO_DATABASE_URL, else
+    the embedded PostgreSQL of --state-dir while Recto is stopped."""
+    import anyio
+
+    from recto.backup import write_backup
+    from recto.databases import command_database
+
+    with command_database(state_dir, create=False) as database_url:
+        summary = anyio.run(write_backup, database_url, file)
+    console.print(
+        f"{file}: {summary.events} events (up to position {summary.last_position}),"
+        f" {summary.artifacts} artifacts referenced",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="a backup written by `recto backup`")],
+    state_dir: StateDir = Path(".state"),
+) -> None:
+    """Load a backup into an empty event store (RECTO_DATABASE_URL, else the embedded
+    PostgreSQL of --state-dir, created if new), before Recto starts on it. The read models
+    are rebuilt by `recto projections rebuild`, or when the gateway starts."""
+    import anyio
+
+    from infra.eventstore.backup import RelayRunning, StoreNotEmpty
+    from recto.backup import NotABackup, restore_backup
+    from recto.databases import command_database
+    from recto.services import migrate_all
+
+    artifacts = Settings().artifacts if "RECTO_ARTIFACTS" in os.environ else state_dir / "artifacts"
+    with command_database(state_dir, create=True) as database_url:
+        migrate_all(Settings(database_url=database_url))
+        try:
+            restored = anyio.run(restore_backup, database_url, file, artifacts)
+        except (StoreNotEmpty, RelayRunning, NotABackup) as error:
+            console.print(f"not restored: {error}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+    console.print(
+        f"{restored.events} events restored (positions now end at {restored.last_position});"
+        f" {restored.artifacts} artifacts referenced,"
+        f" {restored.artifacts - len(restored.missing)} of them in {artifacts}",
+        markup=False,
+        highlight=False,
+    )
+    if restored.missing:
+        console.print(
+            f"missing from {artifacts}: {', '.join(restored.missing[:5])}"
+            + (f" and {len(restored.missing) - 5} more" if len(restored.missing) > 5 else ""),
+            markup=False,
+            highlight=False,
+        )

@@ -68,7 +68,7 @@ class Stack:
         )
 
 
-def _prepare_state_dir(state_dir: Path) -> Path:
+def prepare_state_dir(state_dir: Path) -> Path:
     state_dir = state_dir.absolute()
     state_dir.mkdir(parents=True, exist_ok=True)
     # The embedded PostgreSQL runs as `nobody` when root: it must reach its folder.
@@ -99,7 +99,7 @@ def running_stack(
     supervisor gave up meanwhile, StackFailed is raised on leaving it.
     """
     settings = settings or StackSettings()
-    state_dir = _prepare_state_dir(state_dir)
+    state_dir = prepare_state_dir(state_dir)
     supervisor = Supervisor(settings, report)
     try:
         database_url = database_url or os.environ.get("RECTO_DATABASE_URL")
