@@ -26,6 +26,11 @@ console = Console()
 StateDir = Annotated[Path, typer.Option(help="where embedded servers and artifacts live")]
 
 
+def say(line: str) -> None:
+    """Print as is: log lines hold brackets that are not markup, and long lines stay whole."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def serve(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))]) -> None:
     """Run one service, as a container would."""
@@ -68,9 +73,6 @@ def up(
     """
     from recto.stack import StackFailed, StackNotReady, running_stack
 
-    def report(line: str) -> None:
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-
     stopping = False
 
     def stop(*_: object) -> None:
@@ -85,19 +87,19 @@ def up(
         signal.signal(sig, stop)
     try:
         with running_stack(
-            state_dir, gateway_port=gateway_port, analyzers=analyzers, report=report
+            state_dir, gateway_port=gateway_port, analyzers=analyzers, report=say
         ) as stack:
-            report(f"database: {stack.database_url}")
-            report(f"nats: {stack.nats_url}")
-            report(f"gateway: {stack.gateway_url}")
+            say(f"database: {stack.database_url}")
+            say(f"nats: {stack.nats_url}")
+            say(f"gateway: {stack.gateway_url}")
             stack.supervisor.finished.wait()
     except KeyboardInterrupt:
-        report("stopped")
+        say("stopped")
     except StackNotReady as error:
-        report(str(error))
+        say(str(error))
         raise typer.Exit(1) from None
     except StackFailed:
-        report("stopped: a process kept dying (see above)")
+        say("stopped: a process kept dying (see above)")
         raise typer.Exit(1) from None
 
 
@@ -237,17 +239,17 @@ def backup(
 
     with command_database(state_dir, create=False) as database_url:
         summary = anyio.run(write_backup, database_url, file)
-    console.print(
+    say(
         f"{file}: {summary.events} events (up to position {summary.last_position}),"
-        f" {summary.artifacts} artifacts referenced",
-        markup=False,
-        highlight=False,
+        f" {summary.artifacts} artifacts referenced"
     )
 
 
 @app.command()
 def restore(
-    file: Annotated[Path, typer.Argument(help="a backup written by `recto backup`")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="a backup by `recto backup`")
+    ],
     state_dir: StateDir = Path(".state"),
 ) -> None:
     """Load a backup into an empty event store (RECTO_DATABASE_URL, else the embedded
@@ -266,19 +268,15 @@ def restore(
         try:
             restored = anyio.run(restore_backup, database_url, file, artifacts)
         except (StoreNotEmpty, RelayRunning, NotABackup) as error:
-            console.print(f"not restored: {error}", markup=False, highlight=False)
+            say(f"not restored: {error}")
             raise typer.Exit(1) from None
-    console.print(
+    say(
         f"{restored.events} events restored (positions now end at {restored.last_position});"
         f" {restored.artifacts} artifacts referenced,"
-        f" {restored.artifacts - len(restored.missing)} of them in {artifacts}",
-        markup=False,
-        highlight=False,
+        f" {restored.artifacts - len(restored.missing)} of them in {artifacts}"
     )
     if restored.missing:
-        console.print(
+        say(
             f"missing from {artifacts}: {', '.join(restored.missing[:5])}"
-            + (f" and {len(restored.missing) - 5} more" if len(restored.missing) > 5 else ""),
-            markup=False,
-            highlight=False,
+            + (f" and {len(restored.missing) - 5} more" if len(restored.missing) > 5 else "")
         )
