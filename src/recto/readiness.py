@@ -107,7 +107,8 @@ def replicas_state(
             return ServiceState(False, f"{replica.name}: no heartbeat since it started")
         if not any(beat.ready for beat in alive):
             detail = next((b.detail for b in alive if b.detail), "")
-            return ServiceState(False, f"{replica.name} says not ready {detail}".strip())
+            because = f": {detail}" if detail else ""
+            return ServiceState(False, f"{replica.name} says it is not ready{because}")
     return ServiceState(True)
 
 
@@ -174,10 +175,10 @@ def wait_until_ready(
             report(f"ready in {elapsed:.0f} s: {', '.join(states)}")
             return
         ready = ", ".join(name for name in states if name not in waiting) or "none yet"
-        progress = f"ready: {ready}; waiting for {', '.join(waiting)}"
-        if progress != reported or time.monotonic() >= next_report:
-            report(f"{progress} ({elapsed:.0f} s)")
-            reported, next_report = progress, time.monotonic() + settings.ready_report_every
+        if ready != reported or time.monotonic() >= next_report:
+            why = ", ".join(f"{name} ({reason})" for name, reason in waiting.items())
+            report(f"ready: {ready}; waiting for {why} ({elapsed:.0f} s)")
+            reported, next_report = ready, time.monotonic() + settings.ready_report_every
         if time.monotonic() >= deadline:
             raise StackNotReady(_not_ready_message(waiting, logs, settings.ready_timeout))
         if stopped.wait(POLL_SECONDS):
@@ -187,7 +188,7 @@ def wait_until_ready(
 def _not_ready_message(
     waiting: Mapping[str, str], logs: Mapping[str, Sequence[Path]], timeout: float
 ) -> str:
-    lines = [f"not ready after {timeout:.0f} s (RECTO_READY_TIMEOUT):"]
+    lines = [f"not ready after {timeout:g} s (RECTO_READY_TIMEOUT):"]
     for name, reason in waiting.items():
         lines.append(f"  {name}: {reason}")
         for log in logs.get(name, ()):

@@ -3,6 +3,7 @@ down cleanly on SIGTERM. Real servers and services, each in its own process."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -21,7 +22,7 @@ import psutil
 import pytest
 
 from recto.children import ServiceProcess
-from recto.readiness import read_heartbeats
+from recto.readiness import ServiceState, read_heartbeats, replicas_state
 from recto.stack_settings import StackSettings
 from recto.supervisor import Supervisor
 
@@ -189,9 +190,8 @@ def test_the_supervisor_gives_up_on_a_crash_loop_and_stops_the_rest(tmp_path: Pa
     reports: list[str] = []
     supervisor = Supervisor(settings, reports.append)
     python = sys.executable
-    steady = ServiceProcess(
-        "steady", [python, "-c", "import signal; signal.pause()"], os.environ, tmp_path / "s.log"
-    )
+    pause = [python, "-c", "import signal; signal.pause()"]
+    steady = ServiceProcess("steady", pause, os.environ, tmp_path / "steady.log")
     doomed = ServiceProcess(
         "doomed",
         [python, "-c", "import sys; print('no frobnicator here', flush=True); sys.exit(3)"],
@@ -213,3 +213,62 @@ def test_the_supervisor_gives_up_on_a_crash_loop_and_stops_the_rest(tmp_path: Pa
     # The other process was stopped with SIGTERM, not left behind.
     assert steady.process is not None
     assert steady.process.returncode == -signal.SIGTERM
+
+
+def test_recto_up_names_what_is_not_ready_when_its_wait_runs_out(
+    recto_up: Callable[..., tuple[subprocess.Popen[str], Output, Path]],
+) -> None:
+    up, output, state_dir = recto_up(env={"RECTO_READY_TIMEOUT": "0.5"})
+    assert up.wait(DEADLINE) == 1
+    text = output.rest()
+    assert "not ready after 0.5 s (RECTO_READY_TIMEOUT):" in text, text
+    assert "  gateway: /readyz does not answer" in text
+    assert f"    last line of {state_dir / 'gateway.log'}: " in text
+    leftovers = subprocess.run(["pgrep", "-f", str(state_dir)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == ""
+
+
+def test_heartbeats_count_when_fresh_and_written_by_the_process_since_it_started(
+    tmp_path: Path,
+) -> None:
+    health = tmp_path / "health"
+    health.mkdir()
+    pause = [sys.executable, "-c", "import signal; signal.pause()"]
+    replica = ServiceProcess("exporter", pause, os.environ, tmp_path / "exporter.log")
+
+    def state() -> ServiceState:
+        beats = read_heartbeats(health, "exporter")
+        return replicas_state("exporter", [replica], beats, max_age=15.0)
+
+    assert state() == ServiceState(False, "exporter is not running")
+    replica.start()
+    try:
+        # Left by a previous life: older than the start, however fresh.
+        legacy = health / "exporter"
+        legacy.touch()
+        os.utime(legacy, (replica.started_at - 1, replica.started_at - 1))
+        assert state() == ServiceState(False, "exporter: no heartbeat since it started")
+        # The one-file-per-service layout: an empty file, touched since the start.
+        legacy.touch()
+        assert state().ready
+        legacy.unlink()
+        # One file per replica, holding JSON: its `ready` and `pid` are read.
+        per_replica = health / "exporter-host-1.json"
+        per_replica.write_text(json.dumps({"ready": False, "pid": replica.pid, "detail": "NATS"}))
+        assert state() == ServiceState(False, "exporter says it is not ready: NATS")
+        per_replica.write_text(json.dumps({"ready": True, "pid": replica.pid + 1}))
+        assert not state().ready  # another process's
+        per_replica.write_text(json.dumps({"ready": True, "pid": replica.pid}))
+        assert state().ready
+        # Stale: it stopped beating.
+        stale = time.time() - 60
+        os.utime(per_replica, (stale, stale))
+        assert not state().ready
+        # A folder per service works the same; a relay with no heartbeat at all is ready.
+        (health / "exporter").mkdir()
+        (health / "exporter" / "1").write_text("not json")
+        assert state().ready
+        assert replicas_state("relay", [replica], [], max_age=15.0).ready
+    finally:
+        replica.terminate()
+        replica.finish(10)
