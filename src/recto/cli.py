@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import signal
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 StateDir = Annotated[Path, typer.Option(help="where embedded servers and artifacts live")]
+
+
+def say(line: str) -> None:
+    """Print as is: log lines hold brackets that are not markup, and long lines stay whole."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -64,16 +69,42 @@ def up(
     analyzers: Annotated[int, typer.Option(min=1, help="analyzer processes")] = 2,
     state_dir: StateDir = Path(".state"),
 ) -> None:
-    """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers."""
-    from recto.stack import running_stack
+    """Start every service, with embedded PostgreSQL and NATS unless RECTO_*_URL name servers.
 
-    stopped = threading.Event()
+    Every process is supervised: one that dies is restarted (and reported), one that keeps
+    dying stops Recto. RECTO_READY_TIMEOUT, RECTO_RESTART_LIMIT, RECTO_RESTART_WINDOW,
+    RECTO_RESTART_BACKOFF(_MAX) and RECTO_STOP_GRACE tune the waits.
+    """
+    from recto.stack import StackFailed, StackNotReady, running_stack
+
+    stopping = False
+
+    def stop(*_: object) -> None:
+        # The first signal unwinds the main thread, which stops every process; later ones
+        # must not interrupt that.
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopped.set())
-    with running_stack(state_dir, gateway_port=gateway_port, analyzers=analyzers) as stack:
-        console.print(f"gateway: {stack.gateway_url}")
-        stopped.wait()
-    console.print("stopped")
+        signal.signal(sig, stop)
+    try:
+        with running_stack(
+            state_dir, gateway_port=gateway_port, analyzers=analyzers, report=say
+        ) as stack:
+            say(f"database: {stack.database_url}")
+            say(f"nats: {stack.nats_url}")
+            say(f"gateway: {stack.gateway_url}")
+            stack.supervisor.finished.wait()
+    except KeyboardInterrupt:
+        say("stopped")
+    except StackNotReady as error:
+        say(str(error))
+        raise typer.Exit(1) from None
+    except StackFailed:
+        say("stopped: a process kept dying (see above)")
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -271,3 +302,61 @@ def rebuild() -> None:
 
     for name, applied in anyio.run(rebuild_projections, Settings()).items():
         console.print(f"{name}: {applied} events applied")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="the backup to write (gzip-compressed JSON lines)")],
+    state_dir: StateDir = Path(".state"),
+) -> None:
+    """Write the event log to FILE: every event in order, with its metadata, and the artifacts
+    the events reference (copy the artifact folder beside it). Reads RECTO_DATABASE_URL, else
+    the embedded PostgreSQL of --state-dir while Recto is stopped."""
+    import anyio
+
+    from recto.backup import write_backup
+    from recto.databases import command_database
+
+    with command_database(state_dir, create=False) as database_url:
+        summary = anyio.run(write_backup, database_url, file)
+    say(
+        f"{file}: {summary.events} events (up to position {summary.last_position}),"
+        f" {summary.artifacts} artifacts referenced"
+    )
+
+
+@app.command()
+def restore(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="a backup by `recto backup`")
+    ],
+    state_dir: StateDir = Path(".state"),
+) -> None:
+    """Load a backup into an empty event store (RECTO_DATABASE_URL, else the embedded
+    PostgreSQL of --state-dir, created if new), before Recto starts on it. The read models
+    are rebuilt by `recto projections rebuild`, or when the gateway starts."""
+    import anyio
+
+    from infra.eventstore.backup import RelayRunning, StoreNotEmpty
+    from recto.backup import NotABackup, restore_backup
+    from recto.databases import command_database
+    from recto.services import migrate_all
+
+    artifacts = Settings().artifacts if "RECTO_ARTIFACTS" in os.environ else state_dir / "artifacts"
+    with command_database(state_dir, create=True) as database_url:
+        migrate_all(Settings(database_url=database_url))
+        try:
+            restored = anyio.run(restore_backup, database_url, file, artifacts)
+        except (StoreNotEmpty, RelayRunning, NotABackup) as error:
+            say(f"not restored: {error}")
+            raise typer.Exit(1) from None
+    say(
+        f"{restored.events} events restored (positions now end at {restored.last_position});"
+        f" {restored.artifacts} artifacts referenced,"
+        f" {restored.artifacts - len(restored.missing)} of them in {artifacts}"
+    )
+    if restored.missing:
+        say(
+            f"missing from {artifacts}: {', '.join(restored.missing[:5])}"
+            + (f" and {len(restored.missing) - 5} more" if len(restored.missing) > 5 else "")
+        )

@@ -1,23 +1,31 @@
-"""`recto up`: the embedded servers (unless given) and every service in a process of its own."""
+"""`recto up`: the embedded servers (unless given) and every service in a process of its own,
+all supervised: what dies is restarted, what keeps dying stops the stack with its log."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from infra.embedded import EmbeddedNats, EmbeddedPostgres
-from infra.embedded.process import free_port, stop_process
+from infra.embedded.process import free_port
 from infra.eventstore.migrate import upgrade
 from recto import SERVICES
+from recto.children import NatsServer, PostgresServer, ServiceProcess
+from recto.readiness import (
+    ServiceState,
+    StackFailed,
+    StackNotReady,
+    stack_state,
+    wait_until_ready,
+)
+from recto.stack_settings import StackSettings
+from recto.supervisor import Report, Supervisor
+
+__all__ = ["Stack", "StackFailed", "StackNotReady", "running_stack"]
 
 
 @dataclass
@@ -26,10 +34,41 @@ class Stack:
     nats_url: str
     gateway_url: str
     environment: dict[str, str]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    state_dir: Path
+    supervisor: Supervisor
+    services: dict[str, list[ServiceProcess]]
+    """Each service's replicas, e.g. `analyzer` → `analyzer-1`, `analyzer-2`."""
+    settings: StackSettings
+
+    @property
+    def replicas(self) -> dict[str, ServiceProcess]:
+        return {r.name: r for replicas in self.services.values() for r in replicas}
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen[bytes] | None]:
+        """Each replica's current `Popen` (a new one after a restart)."""
+        return {name: replica.process for name, replica in self.replicas.items()}
+
+    def readiness(self) -> dict[str, ServiceState]:
+        return stack_state(
+            self.state_dir,
+            self.gateway_url,
+            self.services,
+            max_age=self.settings.heartbeat_max_age,
+        )
+
+    def wait_until_ready(self, report: Report) -> None:
+        wait_until_ready(
+            self.readiness,
+            {name: [r.log for r in replicas] for name, replicas in self.services.items()},
+            settings=self.settings,
+            report=report,
+            stopped=self.supervisor.finished,
+            failure=lambda: self.supervisor.failure,
+        )
 
 
-def _prepare_state_dir(state_dir: Path) -> Path:
+def prepare_state_dir(state_dir: Path) -> Path:
     state_dir = state_dir.absolute()
     state_dir.mkdir(parents=True, exist_ok=True)
     # The embedded PostgreSQL runs as `nobody` when root: it must reach its folder.
@@ -37,17 +76,8 @@ def _prepare_state_dir(state_dir: Path) -> Path:
     return state_dir
 
 
-@contextlib.contextmanager
-def servers(state_dir: Path) -> Iterator[tuple[str, str]]:
-    """PostgreSQL and NATS: those named by RECTO_DATABASE_URL / RECTO_NATS_URL, else embedded."""
-    with contextlib.ExitStack() as stack:
-        database_url = os.environ.get("RECTO_DATABASE_URL")
-        nats_url = os.environ.get("RECTO_NATS_URL")
-        if not database_url:
-            database_url = stack.enter_context(EmbeddedPostgres(state_dir / "postgres")).url
-        if not nats_url:
-            nats_url = stack.enter_context(EmbeddedNats(state_dir / "nats")).url
-        yield database_url, nats_url
+def _print_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -57,10 +87,33 @@ def running_stack(
     gateway_port: int | None = None,
     analyzers: int = 2,
     extra_env: dict[str, str] | None = None,
+    database_url: str | None = None,
+    nats_url: str | None = None,
+    settings: StackSettings | None = None,
+    report: Report = _print_to_stderr,
 ) -> Iterator[Stack]:
-    """Every service in a process of its own; analyzers compete for pages on one consumer."""
-    state_dir = _prepare_state_dir(state_dir)
-    with servers(state_dir) as (database_url, nats_url):
+    """Every service in a process of its own; analyzers compete for pages on one consumer.
+
+    PostgreSQL and NATS are those named (arguments, then RECTO_DATABASE_URL / RECTO_NATS_URL),
+    else embedded under `state_dir`. Everything is supervised until the block ends; if the
+    supervisor gave up meanwhile, StackFailed is raised on leaving it.
+    """
+    settings = settings or StackSettings()
+    state_dir = prepare_state_dir(state_dir)
+    supervisor = Supervisor(settings, report)
+    try:
+        database_url = database_url or os.environ.get("RECTO_DATABASE_URL")
+        if not database_url:
+            postgres = PostgresServer(state_dir / "postgres", free_port())
+            supervisor.start_group([postgres])
+            database_url = postgres.url
+        nats_url = nats_url or os.environ.get("RECTO_NATS_URL")
+        if not nats_url:
+            nats = NatsServer(
+                state_dir / "nats", free_port(), start_timeout=settings.server_start_timeout
+            )
+            supervisor.start_group([nats])
+            nats_url = nats.url
         upgrade(database_url)
         port = gateway_port or free_port()
         environment = {
@@ -74,25 +127,28 @@ def running_stack(
             "OMP_THREAD_LIMIT": "1",
             **(extra_env or {}),
         }
-        stack = Stack(database_url, nats_url, f"http://127.0.0.1:{port}", environment)
-        try:
-            for name, replica in _replicas(analyzers):
-                log = (state_dir / f"{replica}.log").open("ab")
-                stack.processes[replica] = subprocess.Popen(
-                    [sys.executable, "-m", "recto", "serve", name],
-                    env=environment,
-                    stdout=log,
-                    stderr=log,
-                    stdin=subprocess.DEVNULL,
-                )
-            wait_until_ready(stack)
-            yield stack
-        finally:
-            for process in stack.processes.values():
-                if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-            for process in stack.processes.values():
-                stop_process(process, timeout=15)
+        services: dict[str, list[ServiceProcess]] = {}
+        for name, replica in _replicas(analyzers):
+            command = [sys.executable, "-m", "recto", "serve", name]
+            log = state_dir / f"{replica}.log"
+            services.setdefault(name, []).append(ServiceProcess(replica, command, environment, log))
+        supervisor.start_group([r for replicas in services.values() for r in replicas])
+        stack = Stack(
+            database_url,
+            nats_url,
+            f"http://127.0.0.1:{port}",
+            environment,
+            state_dir,
+            supervisor,
+            services,
+            settings,
+        )
+        stack.wait_until_ready(report)
+        yield stack
+    finally:
+        supervisor.stop()
+    if supervisor.failure:
+        raise StackFailed(supervisor.failure)
 
 
 def _replicas(analyzers: int) -> list[tuple[str, str]]:
@@ -102,16 +158,3 @@ def _replicas(analyzers: int) -> list[tuple[str, str]]:
         for name in SERVICES
         for n in range(1, (analyzers if name == "analyzer" else 1) + 1)
     ]
-
-
-def wait_until_ready(stack: Stack, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for name, process in stack.processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}; see its log")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{stack.gateway_url}/readyz", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"the gateway did not become ready in {timeout:.0f}s")

@@ -32,6 +32,11 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The running server, for a supervisor to wait on; None before `start`."""
+        return self._process
+
     def start(self, timeout: float = 20.0) -> EmbeddedNats:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         command = [
@@ -46,7 +51,9 @@ class EmbeddedNats:
             "-l",
             str(self.log),
         ]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # A group of its own: a Ctrl-C at the terminal reaches whoever started it, who stops
+        # the services first and the server last.
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
         wait_for_port("127.0.0.1", self.port, timeout=timeout, process=self._process, log=self.log)
         return self
 

@@ -36,7 +36,7 @@ def postgres_bin_dir() -> Path:
 
 def _start_timeout() -> float:
     """Seconds `pg_ctl start` may wait: generous, since a loaded host starts slowly."""
-    return float(os.environ.get("RECTO_POSTGRES_START_TIMEOUT", DEFAULT_START_TIMEOUT))
+    return float(os.environ.get("RECTO_SERVER_START_TIMEOUT", DEFAULT_START_TIMEOUT))
 
 
 class EmbeddedPostgres:
