@@ -13,6 +13,8 @@ from gateway.adapters.api_keys import PostgresKeyStore
 from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
 from gateway.adapters.migrate import upgrade_async
+from gateway.adapters.nats_link import NatsLink
+from gateway.adapters.outages import database_unreachable, describe
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
 from gateway.application.completion import complete_finished_jobs
@@ -42,7 +44,7 @@ def create_gateway_app(
     def start(metrics: GatewayMetrics) -> contextlib.AbstractAsyncContextManager[GatewayContext]:
         return running_gateway(shared, own, plan_validator, metrics)
 
-    return create_app(start)
+    return create_app(start, own)
 
 
 @contextlib.asynccontextmanager
@@ -60,6 +62,15 @@ async def running_gateway(
     await upgrade_event_store(settings.database_url)
     await upgrade_async(settings.database_url)
     store = await PostgresEventStore.connect(settings.database_url, max_size=20)
+    nats = (
+        NatsLink(
+            settings.nats_url,
+            reconnect_seconds=gateway_settings.nats_reconnect_seconds,
+            timeout_seconds=gateway_settings.ready_timeout_seconds,
+        )
+        if settings.nats_url
+        else None
+    )
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
     context = GatewayContext(
@@ -75,10 +86,11 @@ async def running_gateway(
         ),
         health=HealthProbe(
             store,
-            settings.nats_url,
+            nats,
             projection.name,
             projection.event_types,
             gateway_settings.ready_max_lag_events,
+            gateway_settings.ready_timeout_seconds,
         ),
         plan_validator=plan_validator,
         metrics=metrics,
@@ -90,6 +102,7 @@ async def running_gateway(
         asyncio.create_task(
             _watch_completions(context, stop, gateway_settings.completion_poll_seconds)
         ),
+        *([asyncio.create_task(nats.run(stop))] if nats else []),
     ]
     try:
         yield context
@@ -100,10 +113,19 @@ async def running_gateway(
 
 
 async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every: float) -> None:
+    paused = False
     while not stop.is_set():
         try:
             await complete_finished_jobs(context.store, context.read_models)
-        except Exception:
-            log.exception("job completion check failed")
+        except Exception as error:
+            if not database_unreachable(error):
+                log.exception("job completion check failed")
+            elif not paused:  # once per outage, not every poll
+                log.warning("job completion paused: database unreachable (%s)", describe(error))
+            paused = True
+        else:
+            if paused:
+                log.info("job completion resumed")
+            paused = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)

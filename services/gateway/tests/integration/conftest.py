@@ -170,3 +170,20 @@ def kit() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def serve_on(tmp_path: Path) -> Iterator[Callable[..., ServedGateway]]:
+    """Start gateways on servers the test owns, so it may stop and restart them underneath."""
+    started: list[ServedGateway] = []
+
+    def start(database_url: str, nats: str | None, **overrides: object) -> ServedGateway:
+        served = serve_gateway(
+            database_url, nats, tmp_path / "artifacts", settings_for_tests(**overrides)
+        )
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
