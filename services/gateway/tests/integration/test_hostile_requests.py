@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ class RawResponse:
     headers: dict[str, str]
     body: bytes
     closed_after: float
+    rest: bytes  # what followed this response: answers to pipelined requests
 
     def problem(self) -> dict[str, Any]:
         assert self.headers.get("content-type") == PROBLEM, (self.status, self.headers, self.body)
@@ -57,7 +59,9 @@ async def exchange(url: str, *parts: bytes) -> RawResponse:
     for line in lines:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return RawResponse(int(status_line.split()[1]), headers, body, closed_after)
+    length = int(headers.get("content-length", len(body)))
+    status = int(status_line.split()[1])
+    return RawResponse(status, headers, body[:length], closed_after, body[length:])
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -234,3 +238,51 @@ async def test_framework_answers_are_problems(client: httpx.AsyncClient) -> None
         "/v1/corpora", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert_problem(malformed, 422)
+
+
+async def test_garbage_after_a_request_gets_that_answer_then_a_400_problem(gateway: Any) -> None:
+    response = await exchange(
+        gateway.url, b"GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n{not http}\r\n\r\n"
+    )
+    assert response.status == 200
+    assert json.loads(response.body) == {"status": "ok", "checks": {}}
+    assert response.rest.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"content-type: application/problem+json" in response.rest
+
+
+def random_request(rng: random.Random, key: bytes) -> bytes:
+    """A request mixing valid parts with hostile ones: odd methods, bytes, lengths, bodies."""
+    method = rng.choice([b"GET", b"POST", b"POST", b"PUT", b"HEAD", b"OPTIONS", b"G\x00T"])
+    path = rng.choice([b"/v1/corpora", b"/v1/corpora", b"/v1/events", b"/readyz", b"/"])
+    if rng.random() < 0.3:
+        path += b"?" + bytes(rng.choice(b"ab=&%07AF\x01 ") for _ in range(rng.randint(1, 12)))
+    # `Connection: close`: the reader waits for the end of the stream, not a keep-alive timeout.
+    headers = [b"Host: gateway", b"Connection: close", b"X-API-Key: " + key]
+    if rng.random() < 0.2:
+        headers.append(b"X-Note: " + bytes(rng.randrange(256) for _ in range(rng.randint(1, 8))))
+    body = b""
+    if rng.random() < 0.6:
+        body = rng.choice(
+            [b"{}", b'{"slug": "a", "title": "\\u0000"}', b"\xff\xfe", b"[" * 3000, b"{nope"]
+        )
+        headers.append(b"Content-Type: application/json")
+        length = rng.choice([len(body), len(body) + 10, 99999999999, None])
+        if length is not None:
+            headers.append(b"Content-Length: %d" % length)
+    return method + b" " + path + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + body
+
+
+async def test_random_hostile_requests_get_answers_never_a_500(
+    start_gateway: Any, keys: Any
+) -> None:
+    served = start_gateway(body_timeout_seconds=0.3, header_timeout_seconds=0.3)
+    rng = random.Random(1)
+    statuses = []
+    for _ in range(150):
+        request = random_request(rng, keys.admin.encode())
+        response = await exchange(served.url, request)
+        statuses.append(response.status)
+        assert response.status < 500, request
+        if response.status >= 400 and not request.startswith(b"HEAD "):
+            response.problem()
+    assert {200, 400, 405, 413, 422} <= set(statuses)  # the mix did reach each kind of refusal

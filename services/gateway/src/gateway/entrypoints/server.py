@@ -46,10 +46,7 @@ class LingeringTransport:
         return self.lingering or self._transport.is_closing()
 
     def close(self) -> None:
-        if self.is_closing() or not self._protocol.input_unread():
-            self._transport.close()
-            return
-        if not self._transport.can_write_eof():
+        if self.is_closing() or not self._protocol.may_linger():
             self._transport.close()
             return
         self.lingering = True
@@ -67,6 +64,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._reading_headers, self._header_bytes = True, 0
         self._header_timer: asyncio.TimerHandle | None = None
+        self._refusal: tuple[int, str] | None = None  # sent once the current answer is done
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(cast(asyncio.Transport, LingeringTransport(transport, self)))
@@ -76,13 +74,15 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         self._disarm_header_timer()
         super().connection_lost(exc)
 
-    def input_unread(self) -> bool:
-        """Whether the client may still be sending the current request."""
-        return self._reading_headers or (self.cycle is not None and self.cycle.more_body)
+    def may_linger(self) -> bool:
+        """Whether the answer is complete while the client may still be sending its request."""
+        answered = self.cycle is None or self.cycle.response_complete
+        unread = self._reading_headers or (self.cycle is not None and self.cycle.more_body)
+        return answered and unread and self.transport.can_write_eof()
 
     def data_received(self, data: bytes) -> None:
-        if cast(LingeringTransport, self.transport).lingering:
-            return  # discarded: the request has been answered
+        if cast(LingeringTransport, self.transport).lingering or self._refusal:
+            return  # discarded: the request has been answered, or will be
         if self._reading_headers:
             self._header_bytes += len(data)
         super().data_received(data)
@@ -102,6 +102,11 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             raise _Refused
         self._reading_headers, self._header_bytes = False, 0
         super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._refusal and (self.cycle is None or self.cycle.response_complete):
+            self._answer(*self._refusal)
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(400, "the request is not valid HTTP/1.1 (control characters, a bad header…)")
@@ -124,12 +129,19 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             self._refuse(408, f"the request headers did not arrive within {seconds} s")
 
     def _refuse(self, status: int, detail: str) -> None:
-        """Answer with a problem and close, unless a response is already on the wire."""
+        """Answer with a problem and close, after the answer to a previous request if any."""
         self._disarm_header_timer()
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._refusal:
             return
         if self.cycle is not None and not self.cycle.response_complete:
-            self.transport.close()  # the app is answering a previous request: just stop here
+            # Pipelined bytes after a request the app is still answering: answer that first.
+            self._refusal = (status, detail)
+            self.flow.pause_reading()
+            return
+        self._answer(status, detail)
+
+    def _answer(self, status: int, detail: str) -> None:
+        if self.transport.is_closing():
             return
         body = json.dumps(problem(status, detail, None)).encode()
         head = [STATUS_LINE[status]]
