@@ -23,6 +23,7 @@ from gateway.entrypoints.app import create_app
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
+from infra.addresses import AddressPolicy
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
@@ -94,6 +95,7 @@ async def running_gateway(
         ),
         plan_validator=plan_validator,
         metrics=metrics,
+        addresses=AddressPolicy.from_allow_list(settings.fetch_allow),
     )
     stop = asyncio.Event()
     tasks = [

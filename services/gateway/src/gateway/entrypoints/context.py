@@ -12,6 +12,7 @@ from gateway.application.ports import PlanValidator
 from gateway.domain.rate_limit import RateLimiter
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
+from infra.addresses import AddressPolicy
 from infra.artifacts import ArtifactStore
 from infra.eventstore import PostgresEventStore
 
@@ -27,6 +28,7 @@ class GatewayContext:
     health: HealthProbe
     plan_validator: PlanValidator
     metrics: GatewayMetrics
+    addresses: AddressPolicy
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:

@@ -146,11 +146,16 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int = 5) -> N
     app.add_exception_handler(Exception, unexpected)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "model": Problem,
-        "description": HTTPStatus(status).phrase,
-        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+def _documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
     }
-    for status in (401, 403, 404, 422, 429, 503)
-}
+
+
+PROBLEM_RESPONSES = _documented(401, 403, 404, 422, 429, 503)
+BODY_PROBLEMS = _documented(408, 413)  # where a request carries a body
