@@ -44,13 +44,12 @@ async def serve_gateway(settings: Settings) -> None:
 
     from analyzer.application.plans import validate_plan
     from gateway.bootstrap import create_gateway_app
+    from gateway.entrypoints.server import server_config
     from gateway.settings import GatewaySettings
 
     own = GatewaySettings()
     app = create_gateway_app(settings, own, plan_validator=validate_plan)
-    config = uvicorn.Config(
-        app, host=own.gateway_host, port=own.gateway_port, log_config=None, access_log=False
-    )
+    config = server_config(app, own, log_config=None, access_log=False)
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
     await uvicorn.Server(config).serve()
 

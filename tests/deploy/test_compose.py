@@ -159,6 +159,7 @@ def test_services_are_configured_from_the_environment(run_compose: RunCompose) -
         assert environment["RECTO_STATE_DIR"], name
     assert services["ingest"]["environment"]["RECTO_FETCH_ALLOW"] == ""
     gateway = services["gateway"]["environment"]
+    assert gateway["RECTO_FETCH_ALLOW"] == ""
     assert (gateway["RECTO_GATEWAY_HOST"], gateway["RECTO_GATEWAY_PORT"]) == ("0.0.0.0", "8000")
     assert gateway["RECTO_AUTH"] == "on"
 

@@ -163,8 +163,7 @@ async def gateway_running(
     values: dict[str, Any] = {
         "auth": "off",
         "completion_poll_seconds": 0.05,
-        "rate_limit_per_second": 1000.0,
-        "rate_limit_burst": 1000,
+        "rate_limit_requests": 100_000,
     }
     values.update(overrides)
     app = create_gateway_app(settings, GatewaySettings.model_validate(values), plan_validator)

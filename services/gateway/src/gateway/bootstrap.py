@@ -13,6 +13,8 @@ from gateway.adapters.api_keys import PostgresKeyStore
 from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
 from gateway.adapters.migrate import upgrade_async
+from gateway.adapters.nats_link import NatsLink
+from gateway.adapters.outages import database_unreachable, describe
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
 from gateway.adapters.stall_sweeper import StallSweeper
@@ -23,6 +25,7 @@ from gateway.entrypoints.app import create_app
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
+from infra.addresses import AddressPolicy
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
@@ -44,7 +47,7 @@ def create_gateway_app(
     def start(metrics: GatewayMetrics) -> contextlib.AbstractAsyncContextManager[GatewayContext]:
         return running_gateway(shared, own, plan_validator, metrics)
 
-    return create_app(start)
+    return create_app(start, own)
 
 
 @contextlib.asynccontextmanager
@@ -63,6 +66,15 @@ async def running_gateway(
     await upgrade_event_store(settings.database_url)
     await upgrade_async(settings.database_url)
     store = await PostgresEventStore.connect(settings.database_url, max_size=20)
+    nats = (
+        NatsLink(
+            settings.nats_url,
+            reconnect_seconds=gateway_settings.nats_reconnect_seconds,
+            timeout_seconds=gateway_settings.ready_timeout_seconds,
+        )
+        if settings.nats_url
+        else None
+    )
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
     context = GatewayContext(
@@ -78,13 +90,15 @@ async def running_gateway(
         ),
         health=HealthProbe(
             store,
-            settings.nats_url,
+            nats,
             projection.name,
             projection.event_types,
             gateway_settings.ready_max_lag_events,
+            gateway_settings.ready_timeout_seconds,
         ),
         plan_validator=plan_validator,
         metrics=metrics,
+        addresses=AddressPolicy.from_allow_list(settings.fetch_allow),
     )
     sweeper = StallSweeper(
         store.pool,
@@ -106,6 +120,7 @@ async def running_gateway(
         ),
         asyncio.create_task(sweeper.run(stop)),
         asyncio.create_task(_keep_key_usage(context, stop)),
+        *([asyncio.create_task(nats.run(stop))] if nats else []),
     ]
     try:
         yield context
@@ -116,11 +131,20 @@ async def running_gateway(
 
 
 async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every: float) -> None:
+    paused = False
     while not stop.is_set():
         try:
             await complete_finished_jobs(context.store, context.read_models)
-        except Exception:
-            log.exception("job completion check failed")
+        except Exception as error:
+            if not database_unreachable(error):
+                log.exception("job completion check failed")
+            elif not paused:  # once per outage, not every poll
+                log.warning("job completion paused: database unreachable (%s)", describe(error))
+            paused = True
+        else:
+            if paused:
+                log.info("job completion resumed")
+            paused = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 

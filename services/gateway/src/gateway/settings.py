@@ -24,6 +24,37 @@ class GatewaySettings(BaseSettings):
     key_usage_flush_seconds: float = Field(
         default=5.0, gt=0, description="how often keys' last use is written, in one statement"
     )
+    upload_timeout_seconds: float = Field(
+        default=900.0, gt=0, description="an upload's whole body must arrive within this time"
+    )
+    body_max_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="the largest JSON (or other non-upload) body"
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a non-upload body must arrive in full within this time"
+    )
+    header_max_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="request line and headers, together"
+    )
+    header_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="a connection must send its request's headers in time"
+    )
+    linger_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="a connection answered before its request arrived in full keeps reading "
+        "(and discarding) this long, so the client reads the answer instead of a reset",
+    )
+    keep_alive_seconds: int = Field(default=5, ge=1, description="idle keep-alive connections")
+    retry_after_seconds: int = Field(
+        default=5, ge=1, description="`Retry-After` of the 503 answered while PostgreSQL is down"
+    )
+    ready_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="how long /readyz waits for each dependency"
+    )
+    nats_reconnect_seconds: float = Field(
+        default=2.0, gt=0, description="pause between attempts to reach NATS"
+    )
     feed_queue_events: int = Field(
         default=2000, ge=1, description="events buffered per feed client before it is dropped"
     )

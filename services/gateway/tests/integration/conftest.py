@@ -19,6 +19,7 @@ from gateway.adapters.api_keys import create_api_key
 from gateway.adapters.migrate import upgrade
 from gateway.application.ports import PlanValidator, accept_any_plan
 from gateway.bootstrap import create_gateway_app
+from gateway.entrypoints.server import server_config
 from gateway.settings import GatewaySettings
 from infra.eventstore import asyncpg_dsn
 from infra.settings import Settings
@@ -42,15 +43,23 @@ def serve_gateway(
     artifacts: Path,
     gateway_settings: GatewaySettings,
     plan_validator: PlanValidator = accept_any_plan,
+    fetch_allow: str = "",
 ) -> ServedGateway:
     """Start uvicorn in a thread of its own (its own event loop), on a free loopback port."""
-    settings = Settings(database_url=database_url, nats_url=nats_url, artifacts=artifacts)
+    settings = Settings(
+        database_url=database_url, nats_url=nats_url, artifacts=artifacts, fetch_allow=fetch_allow
+    )
     app = create_gateway_app(settings, gateway_settings, plan_validator)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="warning", ws="websockets-sansio", lifespan="on", timeout_graceful_shutdown=5
+    config = server_config(
+        app,
+        gateway_settings,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -132,6 +141,7 @@ def start_gateway(
     def start(
         plan_validator: PlanValidator = accept_any_plan,
         nats: str | None = nats_url,
+        fetch_allow: str = "",
         **overrides: object,
     ) -> ServedGateway:
         served = serve_gateway(
@@ -140,6 +150,7 @@ def start_gateway(
             tmp_path / "artifacts",
             settings_for_tests(**overrides),
             plan_validator,
+            fetch_allow,
         )
         started.append(served)
         return served
@@ -159,3 +170,20 @@ def kit() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def serve_on(tmp_path: Path) -> Iterator[Callable[..., ServedGateway]]:
+    """Start gateways on servers the test owns, so it may stop and restart them underneath."""
+    started: list[ServedGateway] = []
+
+    def start(database_url: str, nats: str | None, **overrides: object) -> ServedGateway:
+        served = serve_gateway(
+            database_url, nats, tmp_path / "artifacts", settings_for_tests(**overrides)
+        )
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()

@@ -298,5 +298,10 @@ async def test_readiness_fails_without_nats(start_gateway: Any) -> None:
     async with httpx.AsyncClient(base_url=served.url) as client:
         ready = await client.get("/readyz")
     assert ready.status_code == 503
-    assert ready.json()["status"] == "not ready"
-    assert "NATS" in ready.json()["checks"]["nats"]
+    assert ready.headers["content-type"] == "application/problem+json"
+    assert int(ready.headers["retry-after"]) >= 1
+    problem = ready.json()
+    assert (problem["status"], problem["type"]) == (503, "https://recto.dev/problems/unavailable")
+    assert problem["detail"].startswith("not ready: NATS unreachable")
+    assert problem["checks"]["nats"].startswith("NATS unreachable")
+    assert problem["checks"]["database"] == "database answers"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infra.addresses import AddressPolicy
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.projections import ProjectionRunner
@@ -16,7 +17,6 @@ from ingest.adapters.watched_manifests import PostgresWatchedManifests
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.application.watch_manifests import WatchPorts
 from ingest.application.watch_ports import WatchSettings
-from ingest.domain.address_policy import AddressPolicy
 from ingest.entrypoints.subscriptions import ingest_subscriptions
 
 

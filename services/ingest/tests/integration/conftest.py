@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image, ImageDraw
 
+from infra.addresses import AddressPolicy
 from infra.eventstore import PostgresEventStore
 from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
-from ingest.domain.address_policy import AddressPolicy
 
 if TYPE_CHECKING:
     from .watch_site import WatchSite

@@ -16,13 +16,13 @@ from contracts import (
     PageIngestFailed,
     PageRegistered,
 )
+from infra.addresses import AddressPolicy
 from infra.artifacts import FileArtifactStore
 from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.application.import_manuscript import import_manuscript
 from ingest.application.normalise_page_image import normalise_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
-from ingest.domain.address_policy import AddressPolicy
 
 from .conftest import ServerState, master_size, render_jpeg
 

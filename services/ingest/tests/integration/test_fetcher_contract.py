@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from contracts.errors import FetchFailed, FetchRefused, FetchTooLarge
+from infra.addresses import AddressPolicy
 from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
 from ingest.adapters.memory_fetcher import InMemoryFetcher
 from ingest.application.ports import Fetcher
-from ingest.domain.address_policy import AddressPolicy
 
 from .conftest import ServerState, render_jpeg
 

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from contracts import IiifSource, ManuscriptImportRequested, PageRegistered, manuscript_stream
+from infra.addresses import AddressPolicy
 from infra.artifacts import InMemoryArtifactStore
 from infra.eventstore import NO_STREAM, PostgresEventStore, StreamAppend
 from infra.projections import ProjectionRunner
@@ -22,7 +23,6 @@ from ingest.application.import_manuscript import import_manuscript
 from ingest.application.ports import IngestPorts
 from ingest.application.watch_manifests import WatchPorts
 from ingest.application.watch_ports import WatchSettings
-from ingest.domain.address_policy import AddressPolicy
 
 LOOPBACK = AddressPolicy.from_allow_list("127.0.0.1")
 FAST = WatchSettings(min_interval_seconds=0, poll_seconds=0.05, lock_retry_seconds=0.1)

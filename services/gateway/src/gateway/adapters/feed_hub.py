@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict, deque
 from uuid import UUID
 
+from gateway.adapters.outages import database_unreachable, describe
 from gateway.domain.feed import FeedEvent, FeedFilter
 from infra.eventstore import PostgresEventStore, RawEvent
 from infra.polling import IdleBackoff
@@ -160,13 +161,21 @@ class FeedHub:
         self.position = int(await self.store.pool.fetchval(_HEAD))
         self.started.set()
         backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05))
+        paused = False
         while not stop.is_set():
             try:
                 advanced = await self._tail_once()
-            except Exception:
-                log.exception("feed tailer failed; retrying")
-                advanced = False
+            except Exception as error:
+                if not database_unreachable(error):
+                    log.exception("feed tailer failed; retrying")
+                elif not paused:  # once per outage, not every second
+                    log.warning("feed paused: database unreachable (%s)", describe(error))
+                paused, advanced = True, False
                 await asyncio.sleep(1.0)
+                continue
+            if paused:
+                log.info("feed resumed at position %d", self.position)
+                paused = False
             if advanced:
                 backoff.worked()
             else:

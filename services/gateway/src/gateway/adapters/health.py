@@ -1,12 +1,15 @@
-"""Readiness checks: the database answers, NATS answers, the read models are not far behind."""
+"""Readiness checks: the database answers, NATS is connected, the read models are not far behind."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+import anyio
+
+from gateway.adapters.nats_link import NatsLink
+from gateway.adapters.outages import describe
 from infra.eventstore import PostgresEventStore
 
 _LAG = """
@@ -21,6 +24,7 @@ SELECT count(*) FROM (
 
 @dataclass(frozen=True)
 class Check:
+    name: str
     ok: bool
     detail: str
 
@@ -29,37 +33,40 @@ class HealthProbe:
     def __init__(
         self,
         store: PostgresEventStore,
-        nats_url: str | None,
+        nats: NatsLink | None,
         projection: str,
         projection_types: Sequence[str],
         max_lag: int,
+        timeout_seconds: float = 2.0,
     ) -> None:
-        self.store, self.nats_url = store, nats_url
+        self.store, self.nats_link, self.timeout = store, nats, timeout_seconds
         self.projection, self.types, self.max_lag = projection, list(projection_types), max_lag
+
+    async def checks(self) -> list[Check]:
+        """Every check, run together so a dead dependency costs one timeout, not several."""
+        database, nats = await asyncio.gather(self.database(), self.nats())
+        lag = (
+            await self.lag() if database.ok else Check("projection", False, "unknown: no database")
+        )
+        return [database, nats, lag]
 
     async def database(self) -> Check:
         try:
-            await asyncio.wait_for(self.store.pool.fetchval("SELECT 1"), 2.0)
+            with anyio.fail_after(self.timeout):
+                await self.store.pool.fetchval("SELECT 1")
         except Exception as error:
-            return Check(False, f"database: {type(error).__name__}: {error}")
-        return Check(True, "database answers")
+            return Check("database", False, f"database unreachable: {describe(error)}")
+        return Check("database", True, "database answers")
 
     async def nats(self) -> Check:
-        if not self.nats_url:
-            return Check(True, "NATS not configured")
-        parts = urlsplit(self.nats_url.split(",")[0])
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 2.0
-            )
-            greeting = await asyncio.wait_for(reader.readline(), 2.0)
-            writer.close()
-            await writer.wait_closed()
-        except (OSError, TimeoutError) as error:
-            return Check(False, f"NATS: {type(error).__name__}: {error}")
-        if not greeting.startswith(b"INFO"):
-            return Check(False, "NATS: unexpected greeting")
-        return Check(True, "NATS answers")
+        if self.nats_link is None:
+            return Check("nats", True, "NATS not configured")
+        if not self.nats_link.connected:
+            return Check("nats", False, f"NATS unreachable: {self.nats_link.problem}")
+        problem = await self.nats_link.jetstream_answers()
+        if problem:
+            return Check("nats", False, f"NATS connected but JetStream does not answer: {problem}")
+        return Check("nats", True, "NATS connected, JetStream answers")
 
     async def projection_lag(self) -> int:
         return int(
@@ -68,7 +75,9 @@ class HealthProbe:
 
     async def lag(self) -> Check:
         try:
-            lag = await self.projection_lag()
+            with anyio.fail_after(self.timeout):
+                lag = await self.projection_lag()
         except Exception as error:
-            return Check(False, f"projection lag unknown: {type(error).__name__}")
-        return Check(lag <= self.max_lag, f"projection lag {lag} events (bound {self.max_lag})")
+            return Check("projection", False, f"projection lag unknown: {type(error).__name__}")
+        ok = lag <= self.max_lag
+        return Check("projection", ok, f"projection lag {lag} events (bound {self.max_lag})")

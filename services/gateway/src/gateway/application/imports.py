@@ -7,6 +7,9 @@ from uuid import UUID, uuid4
 
 from contracts import (
     CorpusCreated,
+    IiifSource,
+    ImageListSource,
+    ImportSource,
     JobCreated,
     ManuscriptImportRequested,
     Metadata,
@@ -16,8 +19,9 @@ from contracts import (
     job_stream,
     manuscript_stream,
 )
-from contracts.errors import InvalidRequest, ResourceNotFound
+from contracts.errors import FetchRefused, InvalidRequest, ResourceNotFound
 from gateway.application.ports import PlanValidator, refused_if_unrecordable
+from infra.addresses import AddressPolicy
 from infra.eventstore import NO_STREAM, EventStore, StreamAppend
 
 
@@ -34,7 +38,9 @@ async def request_import(
     validate_plan: PlanValidator,
     *,
     actor: str,
+    addresses: AddressPolicy,
 ) -> ImportAccepted:
+    check_source(command.source, addresses)
     # The write model, not a read model: a corpus created a moment ago may not be projected yet.
     corpus = await _corpus(store, command.corpus_id)
     # A plan that names no profile runs with the corpus's, as a job over the corpus would.
@@ -76,3 +82,26 @@ def check_plan(plan: Plan, validate_plan: PlanValidator) -> None:
     problems = validate_plan(plan)
     if problems:
         raise InvalidRequest("the plan cannot run: " + "; ".join(problems), problems=problems)
+
+
+def check_source(source: ImportSource, addresses: AddressPolicy) -> None:
+    """Refuse, before anything is recorded, URLs ingest could never fetch.
+
+    Only what the URL itself shows is judged here (scheme, literal address, local names);
+    host names are resolved and checked by ingest when it connects (see `infra.addresses`).
+    """
+    if isinstance(source, IiifSource):
+        urls = [str(source.url)]
+    elif isinstance(source, ImageListSource):
+        urls = [str(image.url) for image in source.images]
+    else:
+        return
+    refused = []
+    for url in dict.fromkeys(urls):
+        try:
+            addresses.check_url(url)
+        except FetchRefused as error:
+            refused.append(f"{url}: {error}")
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise InvalidRequest(f"cannot fetch {refused[0]}{more}", problems=refused)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import Scope
 
 from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
 from gateway.entrypoints.context import GatewayContext
@@ -13,14 +15,21 @@ from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.keys import router as keys_router
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.entrypoints.problems import install_problem_handlers
+from gateway.entrypoints.request_limits import BodyLimit, RequestLimits
+from gateway.entrypoints.text_guard import ControlCharacterGuard
 from gateway.entrypoints.timing import RequestTiming
+from gateway.settings import GatewaySettings
 
 ContextFactory = Callable[[GatewayMetrics], AbstractAsyncContextManager[GatewayContext]]
+_UPLOAD = re.compile(r"^/v1/corpora/[^/]+/uploads/?$")
+# Room for the multipart envelope around the files, which the endpoint itself counts.
+_MULTIPART_ENVELOPE = 1024 * 1024
 
 
-def create_app(start: ContextFactory) -> FastAPI:
+def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -> FastAPI:
     """`start` builds the gateway's context (and its background tasks) for the app's lifetime."""
     metrics = GatewayMetrics()
+    settings = settings or GatewaySettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,11 +43,27 @@ def create_app(start: ContextFactory) -> FastAPI:
         description="Commands, read models, artifacts and the live feed of Recto.",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
     for module in (health, commands, uploads, reads, events, feed, artifacts):
         app.include_router(module.router)
     app.include_router(keys_router)
     install_dashboard(app)
+    # The last added runs first: timing sees every answer, limits see the body before the app.
+    app.add_middleware(ControlCharacterGuard)
+    app.add_middleware(RequestLimits, limit_for=body_limits(settings))
     app.add_middleware(RequestTiming, metrics=metrics)
     return app
+
+
+def body_limits(settings: GatewaySettings) -> Callable[[Scope], BodyLimit]:
+    """Uploads keep their own size and time; every other body is JSON, and small."""
+    upload = BodyLimit(
+        settings.upload_max_bytes + _MULTIPART_ENVELOPE, settings.upload_timeout_seconds
+    )
+    other = BodyLimit(settings.body_max_bytes, settings.body_timeout_seconds)
+
+    def limit_for(scope: Scope) -> BodyLimit:
+        return upload if _UPLOAD.match(scope["path"]) else other
+
+    return limit_for

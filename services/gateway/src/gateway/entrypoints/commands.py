@@ -11,7 +11,7 @@ from gateway.application.corpora import create_corpus
 from gateway.application.imports import request_import
 from gateway.application.jobs import cancel_job, retry_job, submit_job
 from gateway.domain.auth import Principal
-from gateway.entrypoints.problems import PROBLEM_RESPONSES
+from gateway.entrypoints.problems import BODY_PROBLEMS, PROBLEM_RESPONSES
 from gateway.entrypoints.schemas import Accepted, CancelRequest, ImportRequest, RetryOut
 from gateway.entrypoints.security import Context, Writer
 from gateway.entrypoints.text_guard import no_nul_characters
@@ -19,7 +19,7 @@ from gateway.entrypoints.text_guard import no_nul_characters
 router = APIRouter(
     prefix="/v1",
     tags=["commands"],
-    responses=PROBLEM_RESPONSES,
+    responses=PROBLEM_RESPONSES | BODY_PROBLEMS,
     dependencies=[Depends(no_nul_characters)],
 )
 
@@ -65,6 +65,7 @@ async def post_import(
         body.plan,
         context.plan_validator,
         actor=principal.actor,
+        addresses=context.addresses,
     )
     url = f"/v1/jobs/{result.job_id}"
     return accepted(

@@ -14,6 +14,7 @@ from gateway.application.ports import PlanValidator
 from gateway.domain.rate_limit import FixedWindow
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
+from infra.addresses import AddressPolicy
 from infra.artifacts import ArtifactStore
 from infra.eventstore import PostgresEventStore
 
@@ -29,6 +30,7 @@ class GatewayContext:
     health: HealthProbe
     plan_validator: PlanValidator
     metrics: GatewayMetrics
+    addresses: AddressPolicy
     key_registry: PostgresKeyRegistry = field(init=False)
     key_usage: KeyUsageRecorder = field(init=False)
     limiter: PostgresRateLimiter = field(init=False)

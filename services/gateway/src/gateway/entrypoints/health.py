@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.entrypoints.problems import MEDIA_TYPE, Problem, problem_response
 from gateway.entrypoints.schemas import HealthOut
 from gateway.entrypoints.security import Context
 
@@ -20,18 +21,27 @@ async def healthz() -> HealthOut:
 @router.get(
     "/readyz",
     response_model=HealthOut,
-    responses={503: {"model": HealthOut, "description": "not ready"}},
+    responses={
+        503: {
+            "model": Problem,
+            "description": "not ready: the problem names each dependency that is down",
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
 )
-async def readyz(context: Context) -> JSONResponse:
-    checks = [await context.health.database(), await context.health.nats()]
-    if checks[0].ok:
-        checks.append(await context.health.lag())
-    ready = all(c.ok for c in checks)
-    body = HealthOut(
-        status="ready" if ready else "not ready",
-        checks={c.detail.split(":")[0].split(" ")[0].lower(): c.detail for c in checks},
+async def readyz(request: Request, context: Context) -> JSONResponse:
+    checks = await context.health.checks()
+    details = {c.name: c.detail for c in checks}
+    down = [c for c in checks if not c.ok]
+    if not down:
+        return JSONResponse(HealthOut(status="ready", checks=details).model_dump())
+    return problem_response(
+        request,
+        503,
+        "not ready: " + "; ".join(c.detail for c in down),
+        headers={"Retry-After": str(context.settings.retry_after_seconds)},
+        extra={"checks": details},
     )
-    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})

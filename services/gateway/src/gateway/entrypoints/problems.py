@@ -1,4 +1,8 @@
-"""RFC 9457 problem details for every error the API answers, FastAPI's own included."""
+"""RFC 9457 problem details for every error the API answers, FastAPI's own included.
+
+A database that cannot be reached is a 503 with `Retry-After`, not a 500: the request was
+fine and the same request will succeed once PostgreSQL is back (the pool reconnects by itself).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from contracts.errors import (
     ResourceConflict,
     ResourceNotFound,
 )
+from gateway.adapters.outages import DATABASE_OUTAGE_ERRORS, database_unreachable, describe
 from infra.artifacts import ArtifactNotFound
 
 log = logging.getLogger(__name__)
@@ -32,11 +37,13 @@ _SLUGS = {
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
+    408: "request-timeout",
     409: "conflict",
     413: "too-large",
     415: "unsupported-media-type",
     422: "invalid-request",
     429: "rate-limited",
+    431: "headers-too-large",
     500: "internal-error",
     503: "unavailable",
 }
@@ -58,6 +65,26 @@ class Problem(BaseModel):
     errors: list[Any] | None = None
 
 
+def problem(
+    status: int,
+    detail: str | None,
+    instance: str | None,
+    *,
+    errors: list[Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem document; `extra` adds extension members (RFC 9457 section 3.2)."""
+    body = Problem(
+        type=PROBLEM_BASE + _SLUGS.get(status, f"http-{status}"),
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    ).model_dump(exclude_none=True)
+    return {**(extra or {}), **body}
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -65,24 +92,17 @@ def problem_response(
     *,
     errors: list[Any] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    problem = Problem(
-        type=PROBLEM_BASE + _SLUGS.get(status, f"http-{status}"),
-        title=HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
-        instance=str(request.url.path),
-        errors=errors,
-    )
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        problem(status, detail, str(request.url.path), errors=errors, extra=extra),
         status_code=status,
         media_type=MEDIA_TYPE,
         headers=headers,
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int = 5) -> None:
     async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         return problem_response(
@@ -106,20 +126,36 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, status, str(error), errors=errors)
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        if database_unreachable(error):
+            log.warning("database unreachable on %s: %s", request.url.path, describe(error))
+            return problem_response(
+                request,
+                503,
+                "the database is unavailable; retry later",
+                headers={"Retry-After": str(retry_after_seconds)},
+            )
         log.error("unhandled error on %s", request.url.path, exc_info=error)
         return problem_response(request, 500, "an unexpected error occurred")
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RectoError, recto_error)
+    # Answered by the exception middleware, so an outage is not re-raised as a server error.
+    for kind in DATABASE_OUTAGE_ERRORS:
+        app.add_exception_handler(kind, unexpected)
     app.add_exception_handler(Exception, unexpected)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {
-        "model": Problem,
-        "description": HTTPStatus(status).phrase,
-        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+def _documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
     }
-    for status in (401, 403, 404, 422, 429)
-}
+
+
+PROBLEM_RESPONSES = _documented(401, 403, 404, 422, 429, 503)
+BODY_PROBLEMS = _documented(408, 413)  # where a request carries a body

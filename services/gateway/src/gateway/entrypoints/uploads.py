@@ -15,13 +15,13 @@ from contracts import ArtifactRef, Plan, RequestImport, UploadedImage, UploadSou
 from gateway.application.imports import request_import
 from gateway.domain.sniff import HEAD_BYTES, sniff_image
 from gateway.entrypoints.commands import check_corpus
-from gateway.entrypoints.problems import PROBLEM_RESPONSES
+from gateway.entrypoints.problems import BODY_PROBLEMS, PROBLEM_RESPONSES
 from gateway.entrypoints.schemas import Accepted
 from gateway.entrypoints.security import Context, Writer
 from gateway.entrypoints.text_guard import contains_nul
 from infra.artifacts import CHUNK, ArtifactStore
 
-router = APIRouter(prefix="/v1", tags=["commands"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["commands"], responses=PROBLEM_RESPONSES | BODY_PROBLEMS)
 
 _MULTIPART: dict[str, Any] = {
     "requestBody": {
@@ -86,6 +86,7 @@ async def post_upload(
         plan,
         context.plan_validator,
         actor=principal.actor,
+        addresses=context.addresses,
     )
     url = f"/v1/jobs/{result.job_id}"
     response.headers["Location"] = url

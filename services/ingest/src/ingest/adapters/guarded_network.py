@@ -17,7 +17,7 @@ import httpcore
 import httpx
 
 from contracts.errors import FetchRefused
-from ingest.domain.address_policy import AddressPolicy
+from infra.addresses import AddressPolicy
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):

@@ -18,9 +18,9 @@ import anyio
 import httpx
 
 from contracts.errors import FetchFailed, FetchTooLarge
+from infra.addresses import AddressPolicy
 from ingest.adapters.guarded_network import GuardedTransport
 from ingest.application.ports import Fetched
-from ingest.domain.address_policy import AddressPolicy
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

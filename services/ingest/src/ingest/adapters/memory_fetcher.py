@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Mapping
 
 from contracts.errors import FetchFailed, FetchTooLarge
+from infra.addresses import AddressPolicy
 from ingest.application.ports import Fetched
-from ingest.domain.address_policy import AddressPolicy
 from ingest.domain.image_sniffing import sniff_image_type
 
 
