@@ -40,12 +40,19 @@ DEADLINE = float(os.environ.get("RECTO_CHAOS_DEADLINE", "900"))
 """Seconds any awaited condition may take: generous, since the host may be loaded."""
 SOAK_ROUNDS = 3 if os.environ.get("RECTO_CHAOS_SOAK") == "1" else 1
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BODY_TIMEOUT = 3.0
+"""The gateway's wait for a request body that stalls, shortened so the suite sees it end."""
 STACK_ENV = {
     "RECTO_AUTH": "off",
     "RECTO_FETCH_ALLOW": "127.0.0.1",
     # Short, so that a killed consumer's page moves on within seconds (in-progress acks keep
     # running work from being redelivered).
     "RECTO_ACK_WAIT_SECONDS": "6",
+    "RECTO_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
+    # The VLM engine's endpoint answers nothing (the discard port): its pages always fail.
+    "RECTO_VLM_BASE_URL": "http://127.0.0.1:9/v1",
+    "RECTO_VLM_MAX_ATTEMPTS": "1",
+    "RECTO_HEADER_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
 }
 
 
