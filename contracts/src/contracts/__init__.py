@@ -8,12 +8,21 @@ from contracts.analysis import (
     PageImage,
     Point,
     Region,
-    RegionType,
+    Revision,
     StageOutput,
     Word,
 )
 from contracts.base import Command, Contract, Event
 from contracts.corpus import CorpusCreated, CreateCorpus
+from contracts.editions import (
+    EditorialStatus,
+    PageCandidateAdopted,
+    PageCorrected,
+    PageStatusChanged,
+    PageTranscriptionImported,
+    PageTranscriptionImportFailed,
+    PageTranscriptionImportRequested,
+)
 from contracts.envelope import Metadata, RecordedEvent, decode_event, recorded_from_wire
 from contracts.ids import corpus_stream, job_stream, manuscript_stream, page_stream
 from contracts.job import (
@@ -40,6 +49,7 @@ from contracts.manuscript import (
     UploadedImage,
     UploadSource,
 )
+from contracts.operations import Operation
 from contracts.page import (
     PageAnalysisFailed,
     PageAnalysisRequested,
@@ -53,6 +63,7 @@ from contracts.page import (
     PageRegistered,
 )
 from contracts.plan import EngineStep, Plan, Stage
+from contracts.region_types import RegionType, SegmOntoZone
 from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
 
@@ -63,6 +74,7 @@ __all__ = [
     "Contract",
     "CorpusCreated",
     "CreateCorpus",
+    "EditorialStatus",
     "EngineInfo",
     "EngineStep",
     "Event",
@@ -85,18 +97,25 @@ __all__ = [
     "ManuscriptImported",
     "Metadata",
     "MetadataEntry",
+    "Operation",
     "PageAnalysis",
     "PageAnalysisFailed",
     "PageAnalysisRequested",
     "PageAnalysisStageCompleted",
     "PageAnalysisStarted",
     "PageAnalyzed",
+    "PageCandidateAdopted",
+    "PageCorrected",
     "PageExportFailed",
     "PageExported",
     "PageImage",
     "PageImageNormalized",
     "PageIngestFailed",
     "PageRegistered",
+    "PageStatusChanged",
+    "PageTranscriptionImportFailed",
+    "PageTranscriptionImportRequested",
+    "PageTranscriptionImported",
     "Plan",
     "Point",
     "Range",
@@ -104,6 +123,8 @@ __all__ = [
     "Region",
     "RegionType",
     "RequestImport",
+    "Revision",
+    "SegmOntoZone",
     "SkippedCanvas",
     "Stage",
     "StageOutput",
