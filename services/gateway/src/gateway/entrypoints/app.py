@@ -7,7 +7,18 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
+from gateway.entrypoints import (
+    artifacts,
+    commands,
+    edition_reads,
+    editions,
+    events,
+    feed,
+    health,
+    reads,
+    transcription_imports,
+    uploads,
+)
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.metrics import GatewayMetrics
@@ -35,7 +46,18 @@ def create_app(start: ContextFactory) -> FastAPI:
     )
     install_problem_handlers(app)
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
-    for module in (health, commands, uploads, reads, events, feed, artifacts):
+    for module in (
+        health,
+        commands,
+        uploads,
+        reads,
+        events,
+        feed,
+        editions,
+        edition_reads,
+        transcription_imports,
+        artifacts,
+    ):
         app.include_router(module.router)
     install_dashboard(app)
     app.add_middleware(RequestTiming, metrics=metrics)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.errors import (
@@ -50,6 +50,10 @@ _STATUS_OF_ERROR: dict[type[RectoError], int] = {
 
 
 class Problem(BaseModel):
+    """RFC 9457; some problems add extension members, e.g. `current_version` on a conflict."""
+
+    model_config = ConfigDict(extra="allow")
+
     type: str
     title: str
     status: int
@@ -65,6 +69,7 @@ def problem_response(
     *,
     errors: list[Any] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     problem = Problem(
         type=PROBLEM_BASE + _SLUGS.get(status, f"http-{status}"),
@@ -73,6 +78,7 @@ def problem_response(
         detail=detail,
         instance=str(request.url.path),
         errors=errors,
+        **(extensions or {}),
     )
     return JSONResponse(
         problem.model_dump(exclude_none=True),
@@ -103,7 +109,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         if status == 500:
             log.error("unexpected %s", type(error).__name__, exc_info=error)
             return problem_response(request, 500, "an unexpected error occurred")
-        return problem_response(request, status, str(error), errors=errors)
+        extensions = getattr(error, "extensions", None)
+        return problem_response(request, status, str(error), errors=errors, extensions=extensions)
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.error("unhandled error on %s", request.url.path, exc_info=error)
