@@ -34,9 +34,12 @@ def self_intersects(polygon: Sequence[Point]) -> bool:
     """
     points = without_repeats(polygon)
     edges = list(_edges(points))
+    # Each edge's bounding box, so most pairs are told apart by four comparisons.
+    boxes = [(min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1])) for a, b in edges]
     count = len(edges)
     for i in range(count):
         a, b = edges[i]
+        left, right, top, bottom = boxes[i]
         for j in range(i + 1, count):
             c, d = edges[j]
             if j == i + 1 or (i == 0 and j == count - 1):
@@ -47,6 +50,9 @@ def self_intersects(polygon: Sequence[Point]) -> bool:
                     other_first, shared, other_second
                 ):
                     return True
+                continue
+            other = boxes[j]
+            if other[0] > right or other[1] < left or other[2] > bottom or other[3] < top:
                 continue
             if segments_intersect(a, b, c, d):
                 return True
