@@ -25,10 +25,12 @@ from contracts import (
     CorpusCreated,
     EngineInfo,
     Event,
+    IiifSource,
     ImageRef,
     JobCreated,
     Line,
     ManuscriptImported,
+    ManuscriptImportRequested,
     Metadata,
     PageAnalysis,
     PageAnalyzed,
@@ -135,18 +137,16 @@ async def seed(
         [JobCreated(job_id=job_id, kind="import", corpus_id=corpus_id, plan=Plan())],
         metadata=meta,
     )
-    await store.append(
-        manuscript_stream(manuscript_id),
-        [
-            ManuscriptImported(
-                manuscript_id=manuscript_id,
-                corpus_id=corpus_id,
-                label="Evangeliary",
-                page_count=pages,
-            )
-        ],
-        metadata=meta,
+    requested = ManuscriptImportRequested(
+        manuscript_id=manuscript_id,
+        corpus_id=corpus_id,
+        job_id=job_id,
+        source=IiifSource(url="https://library.example/manifest.json"),
     )
+    imported = ManuscriptImported(
+        manuscript_id=manuscript_id, corpus_id=corpus_id, label="Evangeliary", page_count=pages
+    )
+    await store.append(manuscript_stream(manuscript_id), [requested, imported], metadata=meta)
     page_ids = []
     for index in range(pages):
         page_id = uuid4()
@@ -444,3 +444,48 @@ async def test_imported_files_become_versions_with_their_source(stack: Stack) ->
     failed = (await stack.client.get(follow)).json()
     assert (failed["state"], failed["reason"]) == ("failed", "PAGE document has no Page")
     assert len(await stack.exports(1)) == 3
+
+
+async def test_a_whole_manuscript_imports_from_one_zip(stack: Stack) -> None:
+    gt = stack.corpora / "ocr-gt"
+    page_file = (
+        gt / "dta-bebel_frau_1879_0146" / "GT-PAGE" / "bebel_frau_1879_0146.xml"
+    ).read_bytes()
+    alto_file = next((gt / "cremma-bnf_fr_1728-btv1b84473026_f25").glob("*.xml")).read_bytes()
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("export/page/f. 2r.xml", page_file)  # named after page 2's label
+        zipped.writestr("export/alto/0001.xml", alto_file)  # names nothing: goes by order
+        zipped.writestr("export/mets.xml", b'<mets xmlns="http://www.loc.gov/METS/"/>')
+        zipped.writestr("export/images/0001.jpg", b"\xff\xd8\xff")
+    response = await stack.client.post(
+        f"/v1/manuscripts/{stack.manuscript_id}/transcriptions",
+        content=archive.getvalue(),
+        headers={"content-type": "application/zip"},
+    )
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert {(i["file"], i["page_id"], i["matched_by"]) for i in body["imports"]} == {
+        ("export/page/f. 2r.xml", str(stack.page_ids[1]), "file name"),
+        ("export/alto/0001.xml", str(stack.page_ids[0]), "order"),
+    }
+    assert [s["file"] for s in body["skipped"]] == ["export/mets.xml"]
+
+    for item in body["imports"]:
+
+        async def imported(url: str = item["status_url"]) -> bool:
+            return (await stack.client.get(url)).json()["state"] == "imported"
+
+        await eventually(imported, timeout=60)
+    for index in (0, 1):
+        assert_valid(stack, await stack.until_exported(index, 2))
+    assert (
+        "Gartenwirthschaft" in (await stack.client.get(f"/v1/pages/{stack.page_ids[1]}/text")).text
+    )
+
+    not_a_zip = await stack.client.post(
+        f"/v1/manuscripts/{stack.manuscript_id}/transcriptions",
+        content=b"PK but not really",
+        headers={"content-type": "application/zip"},
+    )
+    assert (not_a_zip.status_code, "not a zip archive" in not_a_zip.json()["detail"]) == (422, True)

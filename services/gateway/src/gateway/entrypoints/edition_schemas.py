@@ -137,3 +137,22 @@ class ImportOut(BaseModel):
     version: int | None = Field(description="the version the imported transcription became")
     reason: str | None
     links: dict[str, str]
+
+
+class PageImportOut(BaseModel):
+    file: str
+    page_id: UUID
+    matched_by: Literal["image name", "file name", "order"]
+    id: UUID = Field(description="the import request's event id")
+    status_url: str
+
+
+class SkippedFileOut(BaseModel):
+    file: str
+    reason: str
+
+
+class ManuscriptImportOut(BaseModel):
+    manuscript_id: UUID
+    imports: list[PageImportOut]
+    skipped: list[SkippedFileOut]

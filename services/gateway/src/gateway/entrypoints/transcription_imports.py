@@ -18,18 +18,29 @@ from contracts import page_stream
 from contracts.errors import InvalidRequest, ResourceNotFound
 from contracts.transcription import fold_transcription
 from gateway.application.editions import request_transcription_import
+from gateway.application.manuscript_imports import (
+    import_manuscript_transcriptions,
+    read_archive,
+)
 from gateway.domain.transcription_files import (
+    MEDIA_TYPES,
     NotATranscription,
     NotWellFormed,
     sniff_transcription,
 )
+from gateway.entrypoints.commands import check_corpus
 from gateway.entrypoints.edition_access import actor_of, editable_page, visible_page
-from gateway.entrypoints.edition_schemas import ImportOut
+from gateway.entrypoints.edition_schemas import (
+    ImportOut,
+    ManuscriptImportOut,
+    PageImportOut,
+    SkippedFileOut,
+)
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
+from gateway.entrypoints.reads import visible_manuscript
 from gateway.entrypoints.security import Context, Reader, Writer
 
 router = APIRouter(prefix="/v1", tags=["editions"], responses=PROBLEM_RESPONSES)
-MEDIA_TYPES = {"page": "application/vnd.prima.page+xml", "alto": "application/alto+xml"}
 _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -114,6 +125,67 @@ async def post_transcription(
         version=None,
         reason=None,
         links={"self": url, "transcription": f"/v1/pages/{page_id}/transcription"},
+    )
+
+
+_ZIP_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "a zip of PAGE or ALTO files, one per page (a Transkribus or "
+        "eScriptorium export): as the body, or as the `file` field of a multipart form",
+        "content": {
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": _BODY["requestBody"]["content"]["multipart/form-data"],
+        },
+    }
+}
+
+
+@router.post(
+    "/manuscripts/{manuscript_id}/transcriptions",
+    status_code=202,
+    response_model=ManuscriptImportOut,
+    openapi_extra=_ZIP_BODY,
+    responses={413: PROBLEM_RESPONSES[404] | {"description": "the archive is too large"}},
+)
+async def post_manuscript_transcriptions(
+    manuscript_id: UUID,
+    request: Request,
+    context: Context,
+    principal: Writer,
+    reason: Annotated[str, Query(max_length=2000)] = "",
+) -> ManuscriptImportOut:
+    """Import a whole manuscript's transcriptions: each file goes to the page whose image or
+    label it names, or, for the rest, in order when as many pages are left."""
+    manuscript = await visible_manuscript(context, principal, manuscript_id)
+    check_corpus(principal, manuscript.corpus_id)
+    data, _ = await _file_of(request, context.settings.upload_max_bytes)
+    limit = context.settings.transcription_max_bytes
+    files = await anyio.to_thread.run_sync(read_archive, data, limit)
+    pages = [
+        page_id for page_id, _ in await context.read_models.page_ids(manuscript_id=manuscript_id)
+    ]
+    result = await import_manuscript_transcriptions(
+        context.store,
+        context.artifacts,
+        pages,
+        files,
+        actor=actor_of(context, principal),
+        reason=reason,
+    )
+    return ManuscriptImportOut(
+        manuscript_id=manuscript_id,
+        imports=[
+            PageImportOut(
+                file=item.match.path,
+                page_id=item.match.page_id,
+                matched_by=item.match.matched_by,
+                id=item.recorded.event_id,
+                status_url=f"/v1/pages/{item.match.page_id}/imports/{item.recorded.event_id}",
+            )
+            for item in result.imported
+        ],
+        skipped=[SkippedFileOut(file=f, reason=r) for f, r in sorted(result.skipped.items())],
     )
 
 
