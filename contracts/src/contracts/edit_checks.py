@@ -5,6 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from contracts.analysis import Box, PageImage, Point
 from contracts.geometry import box_inside, points_inside, polygon_problem
@@ -36,6 +39,18 @@ def text_problem(text: str, limits: EditLimits) -> str | None:
         if _noncharacter(character):
             return f"noncharacter U+{ord(character):04X} at offset {offset}"
     return None
+
+
+def storable(text: str) -> str:
+    """Refuse what no event can hold: NUL (PostgreSQL's jsonb refuses it) and lone
+    surrogates (an invalid UTF-8 byte, escaped; no UTF-8 serialiser accepts one)."""
+    for offset, character in enumerate(text):
+        if character == "\x00" or unicodedata.category(character) == "Cs":
+            raise ValueError(f"character U+{ord(character):04X} at offset {offset} cannot be kept")
+    return text
+
+
+StorableText = Annotated[str, AfterValidator(storable)]
 
 
 def _noncharacter(character: str) -> bool:

@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import Field
 
 from contracts.base import Event
+from contracts.edit_checks import StorableText
 from contracts.operations import Operation
 from contracts.values import ArtifactRef
 
@@ -48,7 +49,7 @@ class PageCorrected(Event):
     page_id: UUID
     against_version: int = Field(ge=0, description="the stream version the editor read")
     actor: str
-    reason: str = ""
+    reason: StorableText = ""
     operations: list[Operation] = Field(min_length=1)
     base: ArtifactRef = Field(description="the transcription the operations were applied to")
     analysis: ArtifactRef = Field(description="the resulting PageAnalysis")
@@ -62,7 +63,7 @@ class PageStatusChanged(Event):
     actor: str
     previous: EditorialStatus
     status: EditorialStatus
-    reason: str = ""
+    reason: StorableText = ""
 
 
 class PageCandidateAdopted(Event):
@@ -73,10 +74,10 @@ class PageCandidateAdopted(Event):
     actor: str
     candidate: ArtifactRef = Field(description="the machine result adopted from")
     candidate_version: int = Field(ge=1, description="the stream version that recorded it")
-    lines: list[str] | None = Field(
+    lines: list[StorableText] | None = Field(
         default=None, description="the candidate's line ids adopted; none: the whole candidate"
     )
-    reason: str = ""
+    reason: StorableText = ""
     base: ArtifactRef | None = Field(default=None, description="the transcription replaced")
     analysis: ArtifactRef = Field(description="the resulting PageAnalysis")
 
@@ -92,8 +93,8 @@ class PageTranscriptionImportRequested(Event):
     actor: str
     source: ArtifactRef = Field(description="the uploaded file, byte for byte")
     source_format: TranscriptionFormat
-    filename: str | None = None
-    reason: str = ""
+    filename: StorableText | None = None
+    reason: StorableText = ""
 
 
 class PageTranscriptionImported(Event):
@@ -106,7 +107,7 @@ class PageTranscriptionImported(Event):
     source_format: TranscriptionFormat
     source_schema: str = Field(description="the file's namespace, e.g. ALTO v4 or PAGE 2019")
     source: ArtifactRef
-    filename: str | None = None
+    filename: StorableText | None = None
     analysis: ArtifactRef = Field(description="the resulting PageAnalysis")
     notes: list[str] = Field(
         default_factory=list, description="what was adjusted: scaling, clamped boxes…"

@@ -13,9 +13,10 @@ from pydantic import Field
 
 from contracts.analysis import Box, Point
 from contracts.base import Contract
+from contracts.edit_checks import StorableText
 from contracts.region_types import SegmOntoZone
 
-Id = Annotated[str, Field(min_length=1, max_length=200)]
+Id = Annotated[StorableText, Field(min_length=1, max_length=200)]
 Polygon = Annotated[list[Point], Field(min_length=3)]
 Polyline = Annotated[list[Point], Field(min_length=2)]
 
@@ -69,7 +70,7 @@ class MergeLines(Contract):
 
     op: Literal["merge_lines"] = "merge_lines"
     line_ids: list[Id] = Field(min_length=2)
-    separator: str = Field(default=" ", max_length=10)
+    separator: StorableText = Field(default=" ", max_length=10)
 
 
 class AddRegion(Contract):

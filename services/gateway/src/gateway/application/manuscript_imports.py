@@ -56,7 +56,7 @@ def read_archive(data: bytes, max_file_bytes: int) -> dict[str, bytes]:
     files = {}
     for info in entries:
         name = info.filename
-        if not name.lower().endswith(".xml") or "__MACOSX" in name:
+        if not name.lower().endswith(".xml") or "__MACOSX" in name or "\x00" in name:
             continue
         with archive.open(info) as member:
             content = member.read(max_file_bytes + 1)  # never trust the declared size

@@ -9,8 +9,11 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from contracts import ArtifactRef, EditorialStatus, Operation, PageAnalysis
+from contracts.edit_checks import StorableText
 
-Reason = Annotated[str, Field(default="", max_length=2000, description="why, for the history")]
+Reason = Annotated[
+    StorableText, Field(default="", max_length=2000, description="why, for the history")
+]
 ExpectedVersion = Annotated[
     int,
     Field(
@@ -35,7 +38,7 @@ class StatusIn(BaseModel):
 
 class AdoptionIn(BaseModel):
     expected_version: ExpectedVersion
-    lines: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+    lines: list[Annotated[StorableText, Field(min_length=1, max_length=200)]] | None = Field(
         default=None,
         min_length=1,
         max_length=10_000,

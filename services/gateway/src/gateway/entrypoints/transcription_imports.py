@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from contracts import page_stream
+from contracts.edit_checks import StorableText, storable
 from contracts.errors import InvalidRequest, ResourceNotFound
 from contracts.transcription import fold_transcription
 from gateway.application.editions import request_transcription_import
@@ -93,7 +94,7 @@ async def post_transcription(
     context: Context,
     principal: Writer,
     expected_version: Annotated[int | None, Query(ge=0, le=(1 << 31) - 1)] = None,
-    reason: Annotated[str, Query(max_length=2000)] = "",
+    reason: Annotated[StorableText, Query(max_length=2000)] = "",
 ) -> ImportOut:
     """Record an existing transcription (Transkribus, eScriptorium, OCR-D…) as a version."""
     await editable_page(context, principal, page_id)
@@ -153,7 +154,7 @@ async def post_manuscript_transcriptions(
     request: Request,
     context: Context,
     principal: Writer,
-    reason: Annotated[str, Query(max_length=2000)] = "",
+    reason: Annotated[StorableText, Query(max_length=2000)] = "",
 ) -> ManuscriptImportOut:
     """Import a whole manuscript's transcriptions: each file goes to the page whose image or
     label it names, or, for the rest, in order when as many pages are left."""
@@ -223,6 +224,9 @@ async def _file_of(request: Request, limit: int) -> tuple[bytes, str | None]:
         data, filename = b"".join(chunks), None
     if len(data) > limit:
         raise HTTPException(413, f"transcription files are limited to {limit} bytes")
-    if filename is not None and "\x00" in filename:
-        raise InvalidRequest("file names may not contain NUL characters")
+    if filename is not None:
+        try:
+            storable(filename)
+        except ValueError as error:
+            raise InvalidRequest(f"the file name cannot be kept: {error}") from None
     return data, filename
