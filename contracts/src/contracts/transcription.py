@@ -129,29 +129,16 @@ class Transcription:
                 self.candidates.pop(event.candidate_version, None)
             self._text(recorded, event.analysis, _adoption_summary(event))
         elif isinstance(event, PageTranscriptionImported):
-            self.imports[event.request_id] = ImportState(
-                event.request_id,
-                self._import_version(event.request_id),
-                "imported",
-                imported_version=recorded.stream_version,
-            )
-            self._text(
-                recorded,
-                event.analysis,
-                f"imported {event.source_format.upper()} file"
-                + (f" {event.filename}" if event.filename else ""),
-            )
+            self._import_settled(event.request_id, "imported", recorded.stream_version)
+            name = f" {event.filename}" if event.filename else ""
+            summary = f"imported {event.source_format.upper()} file{name}"
+            self._text(recorded, event.analysis, summary)
         elif isinstance(event, PageTranscriptionImportRequested):
             self.imports[recorded.event_id] = ImportState(
                 recorded.event_id, recorded.stream_version
             )
         elif isinstance(event, PageTranscriptionImportFailed):
-            self.imports[event.request_id] = ImportState(
-                event.request_id,
-                self._import_version(event.request_id),
-                "failed",
-                reason=event.reason,
-            )
+            self._import_settled(event.request_id, "failed", None, event.reason)
         elif isinstance(event, PageStatusChanged):
             self.status, self.status_version = event.status, recorded.stream_version
             summary = f"{event.previous.value} → {event.status.value}"
@@ -159,9 +146,16 @@ class Transcription:
         elif isinstance(event, PageExported):
             self.last_export = recorded
 
-    def _import_version(self, request_id: UUID) -> int:
+    def _import_settled(
+        self,
+        request_id: UUID,
+        state: Literal["imported", "failed"],
+        version: int | None,
+        reason: str | None = None,
+    ) -> None:
         known = self.imports.get(request_id)
-        return known.version if known else 0
+        requested = known.version if known else 0
+        self.imports[request_id] = ImportState(request_id, requested, state, version, reason)
 
     def _analyzed(self, recorded: RecordedEvent, event: PageAnalyzed) -> None:
         if self.human:
