@@ -8,7 +8,7 @@ from contracts.analysis import (
     PageImage,
     Point,
     Region,
-    RegionType,
+    Revision,
     StageOutput,
     Word,
 )
@@ -23,6 +23,15 @@ from contracts.api_key import (
 )
 from contracts.base import Command, Contract, Event
 from contracts.corpus import CorpusCreated, CreateCorpus
+from contracts.editions import (
+    EditorialStatus,
+    PageCandidateAdopted,
+    PageCorrected,
+    PageStatusChanged,
+    PageTranscriptionImported,
+    PageTranscriptionImportFailed,
+    PageTranscriptionImportRequested,
+)
 from contracts.envelope import Metadata, RecordedEvent, decode_event, recorded_from_wire
 from contracts.ids import api_key_stream, corpus_stream, job_stream, manuscript_stream, page_stream
 from contracts.job import (
@@ -51,6 +60,7 @@ from contracts.manuscript import (
     UploadedImage,
     UploadSource,
 )
+from contracts.operations import Operation
 from contracts.page import (
     PageAnalysisFailed,
     PageAnalysisRequested,
@@ -67,6 +77,7 @@ from contracts.page import (
     PageStageSkipped,
 )
 from contracts.plan import EngineStep, Plan, Stage
+from contracts.region_types import RegionType, SegmOntoZone
 from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
 
@@ -81,6 +92,7 @@ __all__ = [
     "Contract",
     "CorpusCreated",
     "CreateCorpus",
+    "EditorialStatus",
     "EngineInfo",
     "EngineStep",
     "Event",
@@ -105,12 +117,15 @@ __all__ = [
     "ManuscriptImported",
     "Metadata",
     "MetadataEntry",
+    "Operation",
     "PageAnalysis",
     "PageAnalysisFailed",
     "PageAnalysisRequested",
     "PageAnalysisStageCompleted",
     "PageAnalysisStarted",
     "PageAnalyzed",
+    "PageCandidateAdopted",
+    "PageCorrected",
     "PageExportFailed",
     "PageExported",
     "PageImage",
@@ -120,6 +135,10 @@ __all__ = [
     "PageStage",
     "PageStageRerequested",
     "PageStageSkipped",
+    "PageStatusChanged",
+    "PageTranscriptionImportFailed",
+    "PageTranscriptionImportRequested",
+    "PageTranscriptionImported",
     "Plan",
     "Point",
     "Range",
@@ -128,7 +147,9 @@ __all__ = [
     "RegionType",
     "RequestImport",
     "RetriedPage",
+    "Revision",
     "Scope",
+    "SegmOntoZone",
     "SkippedCanvas",
     "Stage",
     "StageOutput",

@@ -8,12 +8,12 @@ Exporters read only this model, never engine output.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from contracts.base import Contract
+from contracts.region_types import RegionType, SegmOntoZone
 
 Point = tuple[int, int]
 
@@ -37,31 +37,6 @@ class Box(Contract):
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         return cls(x=min(xs), y=min(ys), width=max(xs) - min(xs), height=max(ys) - min(ys))
 
-
-class RegionType(StrEnum):
-    TEXT = "text"
-    HEADING = "heading"
-    MARGINALIA = "marginalia"
-    CAPTION = "caption"
-    PAGE_NUMBER = "page-number"
-    TABLE = "table"
-    ILLUSTRATION = "illustration"
-    DECORATION = "decoration"
-    GRAPHIC = "graphic"
-    OTHER = "other"
-
-    @property
-    def is_text(self) -> bool:
-        return self in _TEXT_REGIONS
-
-
-_TEXT_REGIONS = {
-    RegionType.TEXT,
-    RegionType.HEADING,
-    RegionType.MARGINALIA,
-    RegionType.CAPTION,
-    RegionType.PAGE_NUMBER,
-}
 
 Confidence = float
 
@@ -94,6 +69,9 @@ class Region(Contract):
     confidence: Confidence | None = Field(default=None, ge=0, le=1)
     language: str | None = None
     lines: list[Line] = Field(default_factory=list)
+    zone: SegmOntoZone | None = Field(
+        default=None, description="the SegmOnto zone an editor or an imported file gave it"
+    )
 
 
 class EngineInfo(Contract):
@@ -110,6 +88,20 @@ class StageOutput(Contract):
     engine: EngineInfo
 
 
+RevisionKind = Literal["correction", "adoption", "import"]
+
+
+class Revision(Contract):
+    """One human step that shaped this transcription (exporters write it as provenance)."""
+
+    kind: RevisionKind
+    actor: str
+    at: datetime
+    version: int = Field(ge=1, description="the page stream version that recorded it")
+    reason: str = ""
+    summary: str = ""
+
+
 class PageImage(Contract):
     width: int = Field(gt=0, description="master image width in pixels")
     height: int = Field(gt=0, description="master image height in pixels")
@@ -118,7 +110,7 @@ class PageImage(Contract):
 
 
 class PageAnalysis(Contract):
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
     media_type: ClassVar[str] = "application/vnd.recto.page-analysis+json"
 
     page_id: str | None = None
@@ -133,6 +125,9 @@ class PageAnalysis(Contract):
     duration_ms: float | None = Field(default=None, ge=0)
     stages: list[StageOutput] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
+    revisions: list[Revision] = Field(
+        default_factory=list, description="human corrections, adoptions and imports, oldest first"
+    )
 
     @model_validator(mode="after")
     def _reading_order_names_regions(self) -> PageAnalysis:

@@ -28,7 +28,9 @@ RectoError
  └── RequestError                   a client's request is refused (the gateway answers 4xx)
       ├── ResourceNotFound
       ├── ResourceConflict          e.g. a corpus slug already taken
+      │    └── VersionConflict      written against a version that is no longer current
       ├── InvalidRequest            well-formed but not acceptable, e.g. a plan with problems
+      │    └── EditRejected         an edit that does not fit the transcription it targets
       └── RequestTooLarge
 """
 
@@ -177,12 +179,29 @@ class ResourceConflict(RequestError):
     code = "conflict"
 
 
+class VersionConflict(ResourceConflict):
+    """`current_version` is what the writer should read again and write against."""
+
+    code = "version-conflict"
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+        self.extensions = {"current_version": current_version}
+
+
 class InvalidRequest(RequestError):
     code = "invalid-request"
 
     def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class EditRejected(InvalidRequest):
+    """`problems` names each refused operation by its index and what it targets."""
+
+    code = "edit-rejected"
 
 
 class RequestTooLarge(RequestError):

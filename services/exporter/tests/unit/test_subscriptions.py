@@ -11,14 +11,22 @@ from exporter.entrypoints.subscriptions import exporter_subscriptions
 from infra.messaging.consumer import Subscription
 
 
-def _subscription(seeder: Any) -> Subscription:
+def _subscription(seeder: Any, consumer: str = "exporter-pages") -> Subscription:
     ports = ExportPorts(
         seeder.artifacts, GatewayUrls("https://recto.example"), StoredRegistrations(seeder.store)
     )
-    subscription, _reruns = exporter_subscriptions(
+    subscriptions = exporter_subscriptions(
         ports, StoredPlans(seeder.store), max_deliver=3, ack_wait=10.0
     )
-    return subscription
+    return next(s for s in subscriptions if s.consumer == consumer)
+
+
+async def _exported(seeder: Any, index: int) -> PageExported:
+    """The page's latest export: the handler appends it itself, at the version it read."""
+    stream = await seeder.store.read_stream(page_stream(seeder.page_id(index)))
+    exported = [e.data for e in stream if isinstance(e.data, PageExported)]
+    assert exported, [e.type for e in stream]
+    return exported[-1]
 
 
 async def _recorded_analysis(seeder: Any, index: int) -> RecordedEvent:
@@ -33,12 +41,12 @@ async def test_exported_formats_follow_the_jobs_plan(seeder: Any) -> None:
     await seeder.register(0)
     subscription = _subscription(seeder)
 
-    ((stream, exported),) = await subscription.handler(await _recorded_analysis(seeder, 0))
+    assert await subscription.handler(await _recorded_analysis(seeder, 0)) == []
 
     assert subscription.consumer == "exporter-pages"
     assert list(subscription.event_types) == ["page.analyzed"]
-    assert stream == page_stream(seeder.page_id(0))
-    assert isinstance(exported, PageExported)
+    exported = await _exported(seeder, 0)
+    assert exported.job_id == seeder.job_id
     # Manuscript formats are the manuscript export's business, not the page's.
     assert sorted(exported.formats) == ["alto", "text"]
 
@@ -46,19 +54,18 @@ async def test_exported_formats_follow_the_jobs_plan(seeder: Any) -> None:
 async def test_without_a_plan_every_page_format_is_exported(seeder: Any) -> None:
     await seeder.register(0)  # no job.created in the store
 
-    ((_, exported),) = await _subscription(seeder).handler(await _recorded_analysis(seeder, 0))
+    assert await _subscription(seeder).handler(await _recorded_analysis(seeder, 0)) == []
 
-    assert isinstance(exported, PageExported)
-    assert sorted(exported.formats) == ["alto", "annotations", "page", "text"]
+    assert sorted((await _exported(seeder, 0)).formats) == ["alto", "annotations", "page", "text"]
 
 
 async def test_annotations_target_the_registered_canvas(seeder: Any) -> None:
     await seeder.import_manuscript(1, Plan(exports=["annotations"]))
     await seeder.register(0)
 
-    ((_, exported),) = await _subscription(seeder).handler(await _recorded_analysis(seeder, 0))
+    await _subscription(seeder).handler(await _recorded_analysis(seeder, 0))
 
-    assert isinstance(exported, PageExported)
+    exported = await _exported(seeder, 0)
     annotations = seeder.artifacts.get(exported.formats["annotations"]).decode()
     assert f"https://library.example/iiif/{seeder.manuscript_id}/canvas/1#xywh=" in annotations
 
@@ -125,16 +132,16 @@ async def test_a_rerequested_export_exports_the_latest_analysis_once(seeder: Any
     )
     await seeder.record(0, rerequest)
     recorded = (await seeder.store.read_stream(page_stream(seeder.page_id(0))))[-1]
-    ports = ExportPorts(
-        seeder.artifacts, GatewayUrls("https://recto.example"), StoredRegistrations(seeder.store)
-    )
-    _, reruns = exporter_subscriptions(
-        ports, StoredPlans(seeder.store), max_deliver=3, ack_wait=10.0
-    )
+    reruns = _subscription(seeder, "exporter-reruns")
 
-    ((_, exported),) = await reruns.handler(recorded)
-    assert isinstance(exported, PageExported)
+    assert await reruns.handler(recorded) == []  # the export is appended by the handler
+    exported = await _exported(seeder, 0)
+    assert exported.job_id == seeder.job_id
     assert "second reading" in seeder.artifacts.get(exported.formats["text"]).decode()
     # Delivered again once the page is exported: nothing more to do.
-    await seeder.record(0, exported)
+    stream = page_stream(seeder.page_id(0))
+    exports = sum(isinstance(e.data, PageExported) for e in await seeder.store.read_stream(stream))
     assert await reruns.handler(recorded) == []
+    assert exports == sum(
+        isinstance(e.data, PageExported) for e in await seeder.store.read_stream(stream)
+    )

@@ -71,3 +71,8 @@ class GatewaySettings(BaseSettings):
     )
     sweeper_batch_size: int = Field(default=500, ge=1, description="pages checked per sweep")
     public_url: str = "http://127.0.0.1:8000"
+    edit_max_line_chars: int = Field(default=10_000, ge=1, description="characters in a line")
+    edit_max_polygon_points: int = Field(default=500, ge=3, description="points in an outline")
+    transcription_max_bytes: int = Field(
+        default=20 * 1024 * 1024, gt=0, description="an imported PAGE or ALTO file"
+    )

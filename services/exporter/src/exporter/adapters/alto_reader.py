@@ -18,6 +18,7 @@ from contracts import (
     Word,
 )
 from contracts.errors import InvalidDocument
+from contracts.region_types import REGION_TYPE_OF_ZONE, SegmOntoZone, zone_named
 from exporter.adapters.xml_common import parse
 from exporter.domain.geometry import parse_points
 from exporter.domain.spacing import join_words
@@ -25,18 +26,6 @@ from exporter.domain.spacing import join_words
 NAMESPACES = {f"http://www.loc.gov/standards/alto/ns-v{v}#" for v in (2, 3, 4)}
 _BLOCKS = {"TextBlock", "Illustration", "GraphicalElement", "ComposedBlock"}
 _PAGE_SPACES = ("TopMargin", "LeftMargin", "RightMargin", "BottomMargin", "PrintSpace")
-# Recto's own labels are RegionType values; eScriptorium files carry SegmOnto zone names.
-_ZONE_TYPES = {
-    "MainZone": RegionType.TEXT,
-    "MarginTextZone": RegionType.MARGINALIA,
-    "NumberingZone": RegionType.PAGE_NUMBER,
-    "RunningTitleZone": RegionType.HEADING,
-    "TitlePageZone": RegionType.HEADING,
-    "DropCapitalZone": RegionType.DECORATION,
-    "DecorationZone": RegionType.DECORATION,
-    "GraphicZone": RegionType.ILLUSTRATION,
-    "TableZone": RegionType.TABLE,
-}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -97,10 +86,12 @@ class _AltoReader:
                 self._line(line, len(out) * 1000 + n)
                 for n, line in enumerate(element.iterfind("a:TextLine", self.ns), start=1)
             ]
+            region_type, zone = self._region_type(element, name)
             out.append(
                 Region(
                     id=region_id,
-                    type=self._region_type(element, name),
+                    type=region_type,
+                    zone=zone,
                     bbox=_box(element),
                     polygon=self._polygon(element),
                     parent_id=parent_id,
@@ -111,19 +102,24 @@ class _AltoReader:
             if name == "ComposedBlock":
                 self._blocks(element, region_id, out)
 
-    def _region_type(self, element: etree._Element, name: str) -> RegionType:
-        for ref in (element.get("TAGREFS") or "").split():
-            label = self.tags.get(ref, "")
-            if label in RegionType._value2member_map_:
-                return RegionType(label)
-            if label.split(":")[0] in _ZONE_TYPES:
-                return _ZONE_TYPES[label.split(":")[0]]
+    def _region_type(
+        self, element: etree._Element, name: str
+    ) -> tuple[RegionType, SegmOntoZone | None]:
+        """Recto's own labels are `RegionType` values; eScriptorium's are SegmOnto zones,
+        which are kept and give the type when no label of Recto's does."""
+        labels = [self.tags.get(ref, "") for ref in (element.get("TAGREFS") or "").split()]
+        types = [RegionType(label) for label in labels if label in RegionType._value2member_map_]
+        zone = next((z for label in labels if (z := zone_named(label))), None)
+        if types:
+            return types[0], zone
+        if zone is not None:
+            return REGION_TYPE_OF_ZONE[zone], zone
         defaults = {
             "Illustration": RegionType.ILLUSTRATION,
             "GraphicalElement": RegionType.GRAPHIC,
             "ComposedBlock": RegionType.OTHER,
         }
-        return defaults.get(name, RegionType.TEXT)
+        return defaults.get(name, RegionType.TEXT), None
 
     def _polygon(self, element: etree._Element) -> list[Point] | None:
         polygon = element.find("a:Shape/a:Polygon", self.ns)

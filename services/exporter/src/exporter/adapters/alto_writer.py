@@ -6,7 +6,7 @@ import json
 
 from lxml import etree
 
-from contracts import Box, Line, PageAnalysis, Region, RegionType, Word
+from contracts import Box, Line, PageAnalysis, Region, RegionType, Revision, SegmOntoZone, Word
 from exporter.adapters.xml_common import XSI, number, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
@@ -32,6 +32,15 @@ def tag_id(region_type: RegionType) -> str:
     return f"TYPE_{region_type.value}"
 
 
+def zone_tag_id(zone: SegmOntoZone) -> str:
+    return f"ZONE_{zone.value}"
+
+
+def processing_ids(analysis: PageAnalysis) -> list[str]:
+    """The machine's processing step, then one per human revision."""
+    return [PROCESSING_ID] + [f"processing_{n}" for n in range(2, len(analysis.revisions) + 2)]
+
+
 def _e(parent: etree._Element, tag: str, /, **attributes: str) -> etree._Element:
     return etree.SubElement(parent, f"{{{ALTO}}}{tag}", attributes)
 
@@ -55,7 +64,9 @@ class _AltoWriter:
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
         root.set("SCHEMAVERSION", "4.4")
         # Reserve the fixed ids first, so an engine id can never take one of them.
-        for reserved in [PROCESSING_ID, *(tag_id(t) for t in RegionType)]:
+        steps = processing_ids(analysis)
+        zones = [zone_tag_id(z) for z in SegmOntoZone]
+        for reserved in [*steps, *(tag_id(t) for t in RegionType), *zones]:
             self.ids(reserved)
         self._description(root, image_name)
         regions = analysis.ordered_regions()
@@ -72,7 +83,7 @@ class _AltoWriter:
             PHYSICAL_IMG_NR=str(page_number),
             WIDTH=str(analysis.image.width),
             HEIGHT=str(analysis.image.height),
-            PROCESSINGREFS=PROCESSING_ID,
+            PROCESSINGREFS=" ".join(steps),
         )
         full_page = Box(x=0, y=0, width=analysis.image.width, height=analysis.image.height)
         space = _e(page, "PrintSpace", **_position(full_page))
@@ -99,13 +110,40 @@ class _AltoWriter:
         _e(software, "softwareName").text = self.clean(engine.name)
         if engine.version:
             _e(software, "softwareVersion").text = self.clean(engine.version)
+        steps = processing_ids(self.analysis)[1:]
+        for step_id, revision in zip(steps, self.analysis.revisions, strict=True):
+            self._revision(description, step_id, revision)
+
+    def _revision(self, description: etree._Element, step_id: str, revision: Revision) -> None:
+        """A human's correction, adoption or import: who, when, why (ALTO has no editor
+        element: the actor goes in the description and the settings)."""
+        processing = _e(description, "Processing", ID=step_id)
+        _e(processing, "processingCategory").text = "contentModification"
+        _e(processing, "processingDateTime").text = revision.at.isoformat()
+        _e(processing, "processingStepDescription").text = self.clean(
+            f"{revision.kind} by {revision.actor}"
+        )
+        if revision.reason:
+            _e(processing, "processingStepDescription").text = self.clean(revision.reason)
+        settings = {
+            "actor": revision.actor,
+            "version": revision.version,
+            "summary": revision.summary,
+        }
+        _e(processing, "processingStepSettings").text = self.clean(
+            json.dumps(settings, sort_keys=True, ensure_ascii=False)
+        )
+        _e(_e(processing, "processingSoftware"), "softwareName").text = "Recto editions"
 
     def _tags(self, root: etree._Element, regions: list[Region]) -> None:
         used = sorted({region.type for region in regions}, key=list(RegionType).index)
+        zones = sorted({r.zone for r in regions if r.zone}, key=list(SegmOntoZone).index)
         if used:
             tags = _e(root, "Tags")
             for region_type in used:
                 _e(tags, "LayoutTag", ID=tag_id(region_type), LABEL=region_type.value)
+            for zone in zones:
+                _e(tags, "OtherTag", ID=zone_tag_id(zone), LABEL=zone.value, TYPE="SegmOnto")
 
     def _block(self, parent: etree._Element, region: Region, block_id: str) -> None:
         if region.type.is_text or region.lines:
@@ -114,7 +152,8 @@ class _AltoWriter:
             name = "Illustration"
         else:
             name = "GraphicalElement"
-        block = _e(parent, name, ID=block_id, TAGREFS=tag_id(region.type), **_position(region.bbox))
+        tags = tag_id(region.type) + (f" {zone_tag_id(region.zone)}" if region.zone else "")
+        block = _e(parent, name, ID=block_id, TAGREFS=tags, **_position(region.bbox))
         if name == "TextBlock" and (language := xml_language(region.language)):
             block.set("LANG", language)
         self._shape(block, region.polygon)

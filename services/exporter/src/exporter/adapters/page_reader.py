@@ -19,6 +19,7 @@ from contracts import (
     Word,
 )
 from contracts.errors import InvalidDocument
+from contracts.region_types import REGION_TYPE_OF_ZONE, SegmOntoZone, zone_named
 from exporter.adapters.xml_common import parse
 from exporter.domain.geometry import parse_points
 
@@ -84,10 +85,12 @@ class _PageReader:
             points = self._points(element)
             region_id = element.get("id") or f"region_{len(out) + 1}"
             custom = element.get("custom") or ""
+            region_type, zone = _region_type(name, element.get("type"), custom)
             out.append(
                 Region(
                     id=region_id,
-                    type=_region_type(name, element.get("type"), custom),
+                    type=region_type,
+                    zone=zone,
                     bbox=Box.around(points) if points else Box(x=0, y=0, width=0, height=0),
                     polygon=points if len(points) >= 3 else None,
                     parent_id=parent_id,
@@ -186,14 +189,21 @@ def _group_refs(group: etree._Element) -> list[str]:
     return refs
 
 
-def _region_type(name: str, page_type: str | None, custom: str) -> RegionType:
-    if (match := _CUSTOM_TYPE.search(custom)) and match[1] in RegionType._value2member_map_:
-        return RegionType(match[1])
+def _region_type(
+    name: str, page_type: str | None, custom: str
+) -> tuple[RegionType, SegmOntoZone | None]:
+    """Recto's type from the element, unless `custom` names one; a SegmOnto zone there (as
+    eScriptorium writes) is kept, and gives the type."""
+    if match := _CUSTOM_TYPE.search(custom):
+        if match[1] in RegionType._value2member_map_:
+            return RegionType(match[1]), None
+        if zone := zone_named(match[1]):
+            return REGION_TYPE_OF_ZONE[zone], zone
     if name == "TextRegion":
-        return _TEXT_TYPES.get(page_type or "", RegionType.TEXT)
+        return _TEXT_TYPES.get(page_type or "", RegionType.TEXT), None
     if name == "GraphicRegion" and page_type == "decoration":
-        return RegionType.DECORATION
-    return _OTHER_REGIONS.get(name, RegionType.OTHER)
+        return RegionType.DECORATION, None
+    return _OTHER_REGIONS.get(name, RegionType.OTHER), None
 
 
 def _custom_language(custom: str) -> str | None:

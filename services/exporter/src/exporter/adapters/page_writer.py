@@ -6,7 +6,7 @@ import json
 
 from lxml import etree
 
-from contracts import Line, PageAnalysis, Region, RegionType, Word
+from contracts import Line, PageAnalysis, Region, RegionType, Revision, Word
 from exporter.adapters.xml_common import XSI, number, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
@@ -25,8 +25,11 @@ TEXT_REGION_TYPES = {
 }
 
 
-def write_page(analysis: PageAnalysis, *, image_name: str | None = None) -> RenderedDocument:
-    writer = _PageWriter(analysis, TextCleaner(), IdAllocator())
+def write_page(
+    analysis: PageAnalysis, *, image_name: str | None = None, status: str | None = None
+) -> RenderedDocument:
+    """`status` is the page's editorial status, written when a human has judged the page."""
+    writer = _PageWriter(analysis, TextCleaner(), IdAllocator(), status)
     root = writer.build(image_name or analysis.image.uri or "image")
     return RenderedDocument(serialise(root), PageFormat.PAGE.media_type, writer.clean.dropped)
 
@@ -35,19 +38,26 @@ def _e(parent: etree._Element, tag: str, /, **attributes: str) -> etree._Element
     return etree.SubElement(parent, f"{{{PAGE_2019}}}{tag}", attributes)
 
 
-def _custom(region_type: RegionType | None, language: str | None) -> str | None:
-    """PAGE's `custom` attribute carries what its enumerations cannot (CSS-like syntax)."""
+def _custom(structure: str | None, language: str | None) -> str | None:
+    """PAGE's `custom` attribute carries what its enumerations cannot (CSS-like syntax): a
+    SegmOnto zone, as eScriptorium writes it, or Recto's own type."""
     parts = []
-    if region_type is not None:
-        parts.append(f"structure {{type:{region_type.value};}}")
+    if structure is not None:
+        parts.append(f"structure {{type:{structure};}}")
     if language:
         parts.append(f"language {{code:{language};}}")
     return " ".join(parts) or None
 
 
 class _PageWriter:
-    def __init__(self, analysis: PageAnalysis, clean: TextCleaner, ids: IdAllocator) -> None:
-        self.analysis, self.clean, self.ids = analysis, clean, ids
+    def __init__(
+        self,
+        analysis: PageAnalysis,
+        clean: TextCleaner,
+        ids: IdAllocator,
+        status: str | None = None,
+    ) -> None:
+        self.analysis, self.clean, self.ids, self.status = analysis, clean, ids, status
         self.region_ids = {region.id: self.ids(region.id) for region in analysis.regions}
 
     def build(self, image_name: str) -> etree._Element:
@@ -78,11 +88,13 @@ class _PageWriter:
 
     def _metadata(self, root: etree._Element) -> None:
         engine, created = self.analysis.engine, self.analysis.created_at.isoformat()
+        revisions = self.analysis.revisions
+        last_change = revisions[-1].at.isoformat() if revisions else created
         metadata = _e(root, "Metadata")
         creator = " ".join(part for part in (engine.name, engine.version) if part)
         _e(metadata, "Creator").text = self.clean(creator)
         _e(metadata, "Created").text = created
-        _e(metadata, "LastChange").text = created
+        _e(metadata, "LastChange").text = last_change
         item = _e(
             metadata,
             "MetadataItem",
@@ -98,6 +110,26 @@ class _PageWriter:
             for key, value in present.items():
                 text = value if isinstance(value, str) else json.dumps(value, default=str)
                 _e(labels, "Label", type=self.clean(key), value=self.clean(text))
+        for revision in revisions:
+            self._revision(metadata, revision)
+        if self.status and self.status != "machine_draft":
+            _e(metadata, "MetadataItem", type="other", name="editorialStatus", value=self.status)
+
+    def _revision(self, metadata: etree._Element, revision: Revision) -> None:
+        """A human's correction, adoption or import, with its editor as the item's value."""
+        item = _e(
+            metadata,
+            "MetadataItem",
+            type="processingStep",
+            name=f"recto-{revision.kind}",
+            value=self.clean(revision.actor),
+            date=revision.at.isoformat(),
+        )
+        labels = _e(item, "Labels")
+        _e(labels, "Label", type="version", value=str(revision.version))
+        for key in ("reason", "summary"):
+            if text := getattr(revision, key):
+                _e(labels, "Label", type=key, value=self.clean(text))
 
     def _region(
         self, parent: etree._Element, region: Region, children: dict[str, list[Region]]
@@ -115,7 +147,8 @@ class _PageWriter:
             }.get(region.type, "GraphicRegion")
             if region.type is RegionType.DECORATION:
                 attributes["type"] = "decoration"
-        custom = _custom(None if region.type in TEXT_REGION_TYPES else region.type, language)
+        structure = None if region.type in TEXT_REGION_TYPES else region.type.value
+        custom = _custom(region.zone.value if region.zone else structure, language)
         if custom:
             attributes["custom"] = custom
         element = _e(parent, name, **attributes)

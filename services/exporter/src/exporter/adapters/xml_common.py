@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from lxml import etree
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -27,3 +29,13 @@ def parse(content: bytes) -> etree._Element:
 def number(value: float) -> str:
     """Confidences as short decimals (`0.93`), stable across platforms."""
     return format(round(value, 4), "g")
+
+
+def root_namespace(content: bytes) -> str:
+    """The namespace of the root element, read without parsing the rest."""
+    events = etree.iterparse(
+        io.BytesIO(content), events=("start",), no_network=True, resolve_entities=False
+    )
+    for _, element in events:
+        return etree.QName(element).namespace or ""
+    return ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import partial
+from uuid import UUID
 
 import anyio
 from pydantic import ValidationError
@@ -28,45 +30,79 @@ DEFAULT_FORMATS = ("alto", "page", "text", "annotations")
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Rendered:
+    """Every format stored, or the failures (format, code, reason) that stop the export."""
+
+    formats: dict[str, ArtifactRef] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+async def read_analysis(ports: ExportPorts, ref: ArtifactRef) -> PageAnalysis:
+    """Raises `ContractError` when the artifact is not a `PageAnalysis`."""
+    raw = await anyio.to_thread.run_sync(ports.artifacts.get, ref)
+    try:
+        return PageAnalysis.model_validate_json(raw)
+    except ValidationError as error:
+        raise ContractError(
+            f"analysis artifact {ref.sha256} does not fit PageAnalysis: {error}"
+        ) from error
+
+
+async def render_formats(
+    analysis: PageAnalysis,
+    formats: Sequence[str],
+    *,
+    page_id: UUID,
+    ports: ExportPorts,
+    registered: PageRegistered | None,
+    status: str | None = None,
+) -> Rendered:
+    rendered = Rendered()
+    for name in dict.fromkeys(formats):
+        try:
+            render = partial(_render, name, analysis, page_id, ports, registered, status)
+            document = await anyio.to_thread.run_sync(render)
+            ref = await anyio.to_thread.run_sync(
+                ports.artifacts.put, document.content, document.media_type
+            )
+        except RectoError as error:
+            rendered.failures.append((name, error.code, str(error)))
+            continue
+        if document.dropped_characters:
+            log.warning(
+                "page %s %s: dropped %d characters XML 1.0 cannot carry",
+                page_id,
+                name,
+                document.dropped_characters,
+            )
+        rendered.formats[name] = ref
+    return rendered
+
+
 async def export_page(
     event: PageAnalyzed, ports: ExportPorts, formats: Sequence[str] = DEFAULT_FORMATS
 ) -> list[tuple[str, Event]]:
     """All formats or nothing: one invalid format fails the page, one event per failed format."""
     stream = page_stream(event.page_id)
     try:
-        raw = await anyio.to_thread.run_sync(ports.artifacts.get, event.analysis)
-        analysis = PageAnalysis.model_validate_json(raw)
-    except ValidationError as error:
-        reason = f"analysis artifact {event.analysis.sha256} does not fit PageAnalysis: {error}"
-        return [(stream, _failed(event, "analysis", ContractError.code, reason))]
+        analysis = await read_analysis(ports, event.analysis)
     except RectoError as error:
-        return [(stream, _failed(event, "analysis", error.code, str(error)))]
+        return [(stream, _failed(event.page_id, event.job_id, "analysis", error.code, str(error)))]
     registered = await ports.registration(event.page_id) if ports.registration else None
-
-    exported: dict[str, ArtifactRef] = {}
-    failures: list[tuple[str, Event]] = []
-    for name in dict.fromkeys(formats):
-        try:
-            render = partial(_render, name, analysis, event, ports, registered)
-            document = await anyio.to_thread.run_sync(render)
-            ref = await anyio.to_thread.run_sync(
-                ports.artifacts.put, document.content, document.media_type
-            )
-        except RectoError as error:
-            failures.append((stream, _failed(event, name, error.code, str(error))))
-            continue
-        if document.dropped_characters:
-            log.warning(
-                "page %s %s: dropped %d characters XML 1.0 cannot carry",
-                event.page_id,
-                name,
-                document.dropped_characters,
-            )
-        exported[name] = ref
-    if failures:
-        return failures
+    rendered = await render_formats(
+        analysis, formats, page_id=event.page_id, ports=ports, registered=registered
+    )
+    if rendered.failures:
+        return [
+            (stream, _failed(event.page_id, event.job_id, *failure))
+            for failure in rendered.failures
+        ]
     done = PageExported(
-        page_id=event.page_id, job_id=event.job_id, analysis=event.analysis, formats=exported
+        page_id=event.page_id,
+        job_id=event.job_id,
+        analysis=event.analysis,
+        formats=rendered.formats,
     )
     return [(stream, done)]
 
@@ -74,9 +110,10 @@ async def export_page(
 def _render(
     name: str,
     analysis: PageAnalysis,
-    event: PageAnalyzed,
+    page_id: UUID,
     ports: ExportPorts,
     registered: PageRegistered | None,
+    status: str | None,
 ) -> RenderedDocument:
     canvas_size = None
     if registered and registered.canvas_width and registered.canvas_height:
@@ -84,16 +121,17 @@ def _render(
     return render_page(
         page_format(name),
         analysis,
-        page_id=event.page_id,
+        page_id=page_id,
         urls=ports.urls,
         canvas_id=registered.canvas_id if registered else None,
         canvas_size=canvas_size,
         image_name=(registered.image_url if registered else None) or analysis.image.uri,
         page_number=registered.index + 1 if registered else 1,
+        status=status,
     )
 
 
-def _failed(event: PageAnalyzed, fmt: str, code: str, reason: str) -> PageExportFailed:
-    return PageExportFailed(
-        page_id=event.page_id, job_id=event.job_id, format=fmt, code=code, reason=reason
-    )
+def _failed(
+    page_id: UUID, job_id: UUID | None, fmt: str, code: str, reason: str
+) -> PageExportFailed:
+    return PageExportFailed(page_id=page_id, job_id=job_id, format=fmt, code=code, reason=reason)

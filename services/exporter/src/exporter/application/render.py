@@ -41,14 +41,16 @@ def render_page(
     canvas_size: tuple[int, int] | None = None,
     image_name: str | None = None,
     page_number: int = 1,
+    status: str | None = None,
 ) -> RenderedDocument:
-    """Blocking (lxml): call it in a worker thread from async code."""
+    """Blocking (lxml): call it in a worker thread from async code. `status` is the page's
+    editorial status (PAGE records it)."""
     if fmt is PageFormat.ALTO:
         document = write_alto(analysis, image_name=image_name, page_number=page_number)
         xsd.validate(xsd.Schema.ALTO, document.content)
         return document
     if fmt is PageFormat.PAGE:
-        document = write_page(analysis, image_name=image_name)
+        document = write_page(analysis, image_name=image_name, status=status)
         xsd.validate(xsd.Schema.PAGE, document.content)
         return document
     clean = TextCleaner()

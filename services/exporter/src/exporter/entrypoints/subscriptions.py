@@ -13,12 +13,20 @@ from contracts import (
     PageAnalyzed,
     PageExportFailed,
     PageStageRerequested,
+    PageTranscriptionImportFailed,
+    PageTranscriptionImportRequested,
     RecordedEvent,
     page_stream,
 )
 from contracts.errors import ExportError
+from contracts.transcription import fold_transcription
 from exporter.adapters.event_history import StoredPlans
-from exporter.application.export_page import export_page
+from exporter.application.export_edition import (
+    EDITION_EVENTS,
+    EditionPorts,
+    export_current_transcription,
+)
+from exporter.application.import_transcription import import_transcription
 from exporter.application.ports import ExportPorts
 from infra.messaging.consumer import Emitted, Subscription
 from infra.stage_guard import cancellation, rerun_outdated, skipped
@@ -33,22 +41,27 @@ def exporter_subscriptions(
     max_deliver: int,
     ack_wait: float,
 ) -> list[Subscription]:
+    """Machine results (`exporter-pages`), human edits (`exporter-editions`), imports
+    (`exporter-imports`) and re-runs (`exporter-reruns`): durable consumers of their own, so
+    adding the later ones never changed what an existing deployment's first consumer filters."""
     events = plans.store
+    editions = EditionPorts(events, ports, plans.page_formats)
 
-    async def export(analyzed: PageAnalyzed) -> Emitted:
+    async def export_analysis(event: RecordedEvent) -> Emitted:
+        analyzed = event.data
+        assert isinstance(analyzed, PageAnalyzed)
         if (cancelled := await cancellation(events, analyzed.job_id)) is not None:
             return [skipped(analyzed.page_id, analyzed.job_id, "export", cancelled)]
-        formats = await plans.page_formats(analyzed.job_id)
-        return await export_page(analyzed, ports, formats)
+        return await export_current_transcription(event, editions)
 
-    async def on_page_analyzed(event: RecordedEvent) -> Emitted:
-        assert isinstance(event.data, PageAnalyzed)
-        return await export(event.data)
+    async def export_edition(event: RecordedEvent) -> Emitted:
+        return await export_current_transcription(event, editions)
 
     async def export_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
-        assert isinstance(event.data, PageAnalyzed)
-        formats = await plans.page_formats(event.data.job_id)
-        return [_gave_up(event.data.page_id, event.data.job_id, ",".join(formats), error, attempts)]
+        page_id = getattr(event.data, "page_id")  # noqa: B009  # every subscribed type has one
+        job_id = getattr(event.data, "job_id", None)
+        formats = await plans.page_formats(job_id)
+        return [_gave_up(page_id, job_id, ",".join(formats), error, attempts)]
 
     async def on_rerequest(event: RecordedEvent) -> Emitted:
         rerequest = event.data
@@ -58,11 +71,10 @@ def exporter_subscriptions(
         if (outdated := await rerun_outdated(events, event)) is not None:
             log.info("export re-request of page %s left alone: %s", rerequest.page_id, outdated)
             return []
-        analyzed = None
-        for recorded in await events.read_stream(page_stream(rerequest.page_id)):
-            if isinstance(recorded.data, PageAnalyzed):
-                analyzed = recorded.data
-        if analyzed is None:
+        if (cancelled := await cancellation(events, rerequest.job_id)) is not None:
+            return [skipped(rerequest.page_id, rerequest.job_id, "export", cancelled)]
+        stream = page_stream(rerequest.page_id)
+        if fold_transcription(await events.read_stream(stream)).current is None:
             failed = PageExportFailed(
                 page_id=rerequest.page_id,
                 job_id=rerequest.job_id,
@@ -70,10 +82,8 @@ def exporter_subscriptions(
                 code=ExportError.code,
                 reason="the page has no analysis to export",
             )
-            return [(page_stream(rerequest.page_id), failed)]
-        return await export(
-            analyzed.model_copy(update={"job_id": rerequest.job_id or analyzed.job_id})
-        )
+            return [(stream, failed)]
+        return await export_current_transcription(event, editions)
 
     async def rerun_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         rerequest = event.data
@@ -82,17 +92,47 @@ def exporter_subscriptions(
             return []
         return [_gave_up(rerequest.page_id, rerequest.job_id, "all", error, attempts)]
 
+    async def import_file(event: RecordedEvent) -> Emitted:
+        return await import_transcription(event, editions.store, ports.artifacts)
+
+    async def import_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
+        assert isinstance(event.data, PageTranscriptionImportRequested)
+        failed = PageTranscriptionImportFailed(
+            page_id=event.data.page_id,
+            request_id=event.event_id,
+            code=getattr(error, "code", "internal-error"),
+            reason=f"gave up after {attempts} attempts: {error}",
+        )
+        return [(page_stream(event.data.page_id), failed)]
+
     return [
         Subscription(
             "exporter-pages",
             ["page.analyzed"],
-            on_page_analyzed,
+            export_analysis,
             export_gave_up,
             max_deliver=max_deliver,
             ack_wait=ack_wait,
             batch_size=4,
         ),
-        # A consumer of its own: the other stages' re-requests are acknowledged and left alone.
+        Subscription(
+            "exporter-editions",
+            list(EDITION_EVENTS),
+            export_edition,
+            export_gave_up,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait,
+            batch_size=4,
+        ),
+        Subscription(
+            "exporter-imports",
+            [PageTranscriptionImportRequested.type],
+            import_file,
+            import_gave_up,
+            max_deliver=max_deliver,
+            ack_wait=ack_wait,
+        ),
+        # The other stages' re-requests are acknowledged and left alone.
         Subscription(
             "exporter-reruns",
             ["page.stage_rerequested"],

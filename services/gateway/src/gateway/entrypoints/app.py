@@ -9,7 +9,18 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import Scope
 
-from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
+from gateway.entrypoints import (
+    artifacts,
+    commands,
+    edition_reads,
+    editions,
+    events,
+    feed,
+    health,
+    reads,
+    transcription_imports,
+    uploads,
+)
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.keys import router as keys_router
@@ -45,7 +56,18 @@ def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -
     )
     install_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
-    for module in (health, commands, uploads, reads, events, feed, artifacts):
+    for module in (
+        health,
+        commands,
+        uploads,
+        reads,
+        events,
+        feed,
+        editions,
+        edition_reads,
+        transcription_imports,
+        artifacts,
+    ):
         app.include_router(module.router)
     app.include_router(keys_router)
     install_dashboard(app)

@@ -9,6 +9,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
 from contracts import ArtifactRef
+from contracts.transcription import fold_transcription
+from gateway.application.page_history import (
+    manuscript_export_as_of,
+    page_as_of,
+    page_export_as_of,
+)
+from gateway.domain.as_of import describe
+from gateway.entrypoints.as_of import AsOfParam
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
 from gateway.entrypoints.reads import visible_manuscript, visible_page
@@ -56,12 +64,19 @@ async def page_image(
     return serve(context, request, page.images.get(variant), f"the {variant} image")
 
 
+def _json(ref: ArtifactRef | None) -> dict[str, Any] | None:
+    return ref.model_dump(mode="json") if ref else None
+
+
 @router.get("/pages/{page_id}/analysis", responses=_BINARY, response_class=Response)
 async def page_analysis(
-    page_id: UUID, request: Request, context: Context, principal: Reader
+    page_id: UUID, request: Request, context: Context, principal: Reader, as_of: AsOfParam = None
 ) -> Response:
-    page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.analysis, "the analysis")
+    """The current transcription as a `PageAnalysis` (corrections included), or `as_of`."""
+    await visible_page(context, principal, page_id)
+    state = fold_transcription(await page_as_of(context.store, page_id, as_of))
+    when = f" at {describe(as_of)}" if as_of is not None else ""
+    return serve(context, request, _json(state.current), f"the analysis{when}")
 
 
 @router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
@@ -71,9 +86,14 @@ async def page_export(
     request: Request,
     context: Context,
     principal: Reader,
+    as_of: AsOfParam = None,
 ) -> Response:
     page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.formats.get(export), f"the {export} export")
+    if as_of is None:
+        return serve(context, request, page.formats.get(export), f"the {export} export")
+    exported = await page_export_as_of(context.store, page_id, as_of)
+    ref = exported.formats.get(export) if exported else None
+    return serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")
 
 
 @router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
@@ -83,7 +103,12 @@ async def manuscript_export(
     request: Request,
     context: Context,
     principal: Reader,
+    as_of: AsOfParam = None,
 ) -> Response:
     manuscript = await visible_manuscript(context, principal, manuscript_id)
-    ref = manuscript.formats.get(_MANUSCRIPT_FORMATS[export])
-    return serve(context, request, ref, f"the {export} export")
+    name = _MANUSCRIPT_FORMATS[export]
+    if as_of is None:
+        return serve(context, request, manuscript.formats.get(name), f"the {export} export")
+    exported = await manuscript_export_as_of(context.store, manuscript_id, as_of)
+    ref = exported.formats.get(name) if exported else None
+    return serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")

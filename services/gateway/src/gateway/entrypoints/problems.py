@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.errors import (
@@ -57,6 +57,10 @@ _STATUS_OF_ERROR: dict[type[RectoError], int] = {
 
 
 class Problem(BaseModel):
+    """RFC 9457; some problems add extension members, e.g. `current_version` on a conflict."""
+
+    model_config = ConfigDict(extra="allow")
+
     type: str
     title: str
     status: int
@@ -123,7 +127,8 @@ def install_problem_handlers(app: FastAPI, *, retry_after_seconds: int = 5) -> N
         if status == 500:
             log.error("unexpected %s", type(error).__name__, exc_info=error)
             return problem_response(request, 500, "an unexpected error occurred")
-        return problem_response(request, status, str(error), errors=errors)
+        extra = getattr(error, "extensions", None)
+        return problem_response(request, status, str(error), errors=errors, extra=extra)
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         if database_unreachable(error):

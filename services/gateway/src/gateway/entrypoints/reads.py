@@ -7,8 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
 
+from gateway.application.page_history import page_row_as_of
 from gateway.domain.auth import Principal
 from gateway.domain.models import ManuscriptRow, PageRow
+from gateway.entrypoints.as_of import AsOfParam
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
 from gateway.entrypoints.schemas import (
     CorpusDetail,
@@ -93,8 +95,13 @@ async def list_pages(
 
 
 @router.get("/pages/{page_id}", response_model=PageOut)
-async def get_page(page_id: UUID, context: Context, principal: Reader) -> PageOut:
-    return page_view(await visible_page(context, principal, page_id))
+async def get_page(
+    page_id: UUID, context: Context, principal: Reader, as_of: AsOfParam = None
+) -> PageOut:
+    row = await visible_page(context, principal, page_id)
+    if as_of is None:
+        return page_view(row)
+    return page_view(await page_row_as_of(context.store, page_id, as_of))
 
 
 @router.get("/jobs", response_model=Listing[JobOut])

@@ -38,7 +38,11 @@ def manuscript_view(row: ManuscriptRow) -> ManuscriptOut:
 
 def page_view(row: PageRow) -> PageOut:
     base = f"/v1/pages/{row.page_id}"
-    links = {"history": f"{base}/history"}
+    links = {
+        "history": f"{base}/history",
+        "transcription": f"{base}/transcription",
+        "versions": f"{base}/versions",
+    }
     links.update({f"image-{name}": f"{base}/image/{name}" for name in row.images})
     if row.analysis:
         links["analysis"] = f"{base}/analysis"
