@@ -226,6 +226,10 @@ async def test_bad_corrections_are_precise_problems_and_record_nothing(
 ) -> None:
     path = page["path"]
     version = (await transcription(client, path))["version"]
+    # Keys first (their creation is recorded): read-only, and limited to another corpus.
+    reader = await create_api_key(pool, ["read"])
+    other = await client.post("/v1/corpora", json={"slug": "other", "title": "Other"})
+    elsewhere = await create_api_key(pool, ["write"], corpora=[UUID(other.json()["id"])])
     before = len(await event_store.read_all(limit=10_000))
 
     def body(*operations: dict[str, Any], expected: int = version) -> dict[str, Any]:
@@ -300,9 +304,6 @@ async def test_bad_corrections_are_precise_problems_and_record_nothing(
             problem
         )
 
-    # Keys: read-only, and limited to another corpus.
-    reader = await create_api_key(pool, ["read"])
-    elsewhere = await create_api_key(pool, ["write"], corpora=[uuid4()])
     for key, status, detail in (
         (reader, 403, "lacks the 'write' scope"),
         (elsewhere, 403, "limited to other corpora"),
