@@ -26,6 +26,7 @@ def manuscript_imported(
         rights=manifest.rights,
         required_statement=manifest.required_statement,
         provider=manifest.provider,
+        see_also=list(manifest.see_also),
         structure=list(manifest.structure),
         skipped=manifest.skipped,
         notes=[*manifest.notes, *_alternative_notes(manifest)],
