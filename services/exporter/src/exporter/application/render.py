@@ -11,10 +11,12 @@ from contracts.errors import ExportError
 from exporter.adapters import xsd
 from exporter.adapters.alto_writer import write_alto
 from exporter.adapters.page_writer import write_page
+from exporter.domain.consistency import consistent_geometry, words_as_written
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat, plain_text
 from exporter.domain.iiif_annotations import annotation_page
 from exporter.domain.urls import GatewayUrls
+from exporter.domain.workspace import pcgts_id
 from exporter.domain.xmltext import TextCleaner
 
 
@@ -44,11 +46,13 @@ def render_page(
 ) -> RenderedDocument:
     """Blocking (lxml): call it in a worker thread from async code."""
     if fmt is PageFormat.ALTO:
-        document = write_alto(analysis, image_name=image_name, page_number=page_number)
+        laid_out = consistent_geometry(analysis)
+        document = write_alto(laid_out, image_name=image_name, page_number=page_number)
         xsd.validate(xsd.Schema.ALTO, document.content)
         return document
     if fmt is PageFormat.PAGE:
-        document = write_page(analysis, image_name=image_name)
+        laid_out = consistent_geometry(words_as_written(analysis))
+        document = write_page(laid_out, image_name=image_name, pcgts_id=pcgts_id(page_number))
         xsd.validate(xsd.Schema.PAGE, document.content)
         return document
     clean = TextCleaner()
