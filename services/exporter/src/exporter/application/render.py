@@ -10,6 +10,7 @@ from contracts import PageAnalysis
 from contracts.errors import ExportError
 from exporter.adapters import xsd
 from exporter.adapters.alto_writer import write_alto
+from exporter.adapters.hocr_writer import write_hocr
 from exporter.adapters.page_writer import write_page
 from exporter.domain.consistency import consistent_geometry, words_as_written
 from exporter.domain.document import RenderedDocument
@@ -55,6 +56,9 @@ def render_page(
         document = write_page(laid_out, image_name=image_name, pcgts_id=pcgts_id(page_number))
         xsd.validate(xsd.Schema.PAGE, document.content)
         return document
+    if fmt is PageFormat.HOCR:
+        laid_out = consistent_geometry(analysis)
+        return write_hocr(laid_out, image_name=image_name, page_number=page_number)
     clean = TextCleaner()
     if fmt is PageFormat.TEXT:
         content = plain_text(clean(analysis.text()))
