@@ -45,6 +45,7 @@ def test_the_bundle_holds_every_export_of_the_manuscript(
     assert sorted(archive.namelist()) == [
         "alto/0001.alto.xml",
         "annotations/0001.annotations.json",
+        "hocr/0001.hocr",
         "images/0001.png",
         "manifest.json",
         "mets.xml",

@@ -9,6 +9,7 @@ text separates, stretched over the gap. The image goes in as it is when PDF can 
 from __future__ import annotations
 
 import io
+import logging
 import zlib
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from exporter.adapters.glyphless_font import GLYPH_WIDTH, TextEncoder, glyphless
 from exporter.domain.spacing import spaced_gaps
 from exporter.domain.xmltext import TextCleaner
 
+log = logging.getLogger(__name__)
 DEFAULT_DPI = 300.0
 MAX_PAGE_POINTS = 14_400  # PDF's largest page side (200 inches) without UserUnit
 
@@ -41,8 +43,13 @@ def pdf_page(
     dpi = DEFAULT_DPI
     xobject = None
     if image is not None:
-        xobject, found_dpi = _image_xobject(pdf, image)
-        dpi = found_dpi or DEFAULT_DPI
+        try:
+            xobject, found_dpi = _image_xobject(pdf, image)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            # One unreadable master costs its page the picture, never the manuscript its PDF.
+            log.warning("page image not placed in the PDF (%s): %s", image.media_type, error)
+        else:
+            dpi = found_dpi or DEFAULT_DPI
     dpi = max(dpi, max(width_px, height_px) * 72 / MAX_PAGE_POINTS)
     scale = 72.0 / dpi
     width_pt, height_pt = width_px * scale, height_px * scale
