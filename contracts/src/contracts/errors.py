@@ -16,7 +16,12 @@ RectoError
  │    ├── ManifestNotIIIF
  │    ├── ManifestWithoutImages     a valid manifest with no image canvas to import
  │    ├── ImageServiceInvalid       an Image API info.json that cannot be used
- │    └── ImageRejected             not an image, truncated, too many pixels
+ │    ├── ImageRejected             not an image, truncated, too many pixels
+ │    └── PdfRejected               a PDF Recto will not read
+ │         ├── PdfEncrypted
+ │         ├── PdfUnreadable         not a PDF, truncated beyond repair, a page that fails
+ │         ├── PdfTooLarge           too many pages, or a page over the pixel limit
+ │         └── PdfActiveContent      JavaScript or embedded files (refused by policy)
  ├── AnalysisError
  │    ├── EngineFailed
  │    └── UnparseableResponse
@@ -121,6 +126,26 @@ class ImageServiceInvalid(IngestError):
 
 class ImageRejected(IngestError):
     code = "image-rejected"
+
+
+class PdfRejected(IngestError):
+    code = "pdf-rejected"
+
+
+class PdfEncrypted(PdfRejected):
+    code = "pdf-encrypted"
+
+
+class PdfUnreadable(PdfRejected):
+    code = "pdf-unreadable"
+
+
+class PdfTooLarge(PdfRejected):
+    code = "pdf-too-large"
+
+
+class PdfActiveContent(PdfRejected):
+    code = "pdf-active-content"
 
 
 class AnalysisError(RectoError):

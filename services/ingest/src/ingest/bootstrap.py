@@ -13,11 +13,12 @@ from ingest.adapters.migrate import upgrade_async
 from ingest.adapters.watch_projection import WatchedManifestsProjection
 from ingest.adapters.watch_scheduler import WatchScheduler
 from ingest.adapters.watched_manifests import PostgresWatchedManifests
-from ingest.application.ports import IngestPorts
+from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.application.watch_manifests import WatchPorts
 from ingest.application.watch_ports import WatchSettings
 from ingest.domain.address_policy import AddressPolicy
 from ingest.entrypoints.subscriptions import ingest_subscriptions
+from ingest.settings import PdfSettings
 
 
 async def build(
@@ -33,6 +34,7 @@ async def build(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
         artifacts=FileArtifactStore(settings.artifacts),
+        settings=IngestSettings(**PdfSettings().model_dump()),
     )
     watched = ProjectionRunner(
         store,

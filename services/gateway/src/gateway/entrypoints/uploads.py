@@ -1,4 +1,5 @@
-"""Uploads: multipart images streamed into the artifact store, then imported like any source."""
+"""Uploads: multipart images and PDFs streamed into the artifact store, then imported like any
+source (a PDF is read by ingest, in the background: one page per PDF page)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ _MULTIPART: dict[str, Any] = {
     openapi_extra=_MULTIPART,
     responses={
         413: PROBLEM_RESPONSES[404] | {"description": "upload over the size limit"},
-        415: PROBLEM_RESPONSES[404] | {"description": "a file is not an image"},
+        415: PROBLEM_RESPONSES[404] | {"description": "a file is neither an image nor a PDF"},
     },
 )
 async def post_upload(
@@ -97,7 +98,9 @@ async def _store_all(
         head = await upload.read(HEAD_BYTES)
         media_type = sniff_image(head)
         if media_type is None:
-            raise HTTPException(415, f"{upload.filename or 'a file'} is not a supported image")
+            raise HTTPException(
+                415, f"{upload.filename or 'a file'} is not a supported image or PDF"
+            )
         await upload.seek(0)
         ref = await anyio.to_thread.run_sync(
             artifacts.put_stream, _chunks(upload.file, limit - total), media_type

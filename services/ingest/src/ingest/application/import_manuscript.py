@@ -17,6 +17,7 @@ from contracts import (
 )
 from contracts.errors import FetchError, IngestError, ManifestWithoutImages
 from ingest.adapters.iiif.documents import parse_document
+from ingest.application.pdf_uploads import PDF_MEDIA_TYPE, PdfCanvases, pdf_canvases
 from ingest.application.ports import IngestPorts
 from ingest.domain.manifest import Canvas, CanvasImage, Collection, Manifest
 from ingest.domain.page_ids import member_manuscript_id
@@ -36,7 +37,7 @@ async def import_manuscript(event: ManuscriptImportRequested, ports: IngestPorts
         )
         return _manifest_events(event, Manifest("", 0, source.label, canvases))
     if isinstance(source, UploadSource):
-        return _upload_events(event, source)
+        return await _upload_events(event, source, ports)
     raise AssertionError(f"unknown source {source!r}")
 
 
@@ -104,18 +105,31 @@ def _collection_events(event: ManuscriptImportRequested, collection: Collection)
     ]
 
 
-def _upload_events(event: ManuscriptImportRequested, source: UploadSource) -> Emitted:
-    canvases = tuple(
-        Canvas(
-            id=f"upload:{index}:{file.artifact.sha256}",
-            label=file.label or file.filename,
-            width=None,
-            height=None,
-            image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
+async def _upload_events(
+    event: ManuscriptImportRequested, source: UploadSource, ports: IngestPorts
+) -> Emitted:
+    canvases: list[Canvas] = []
+    pdfs = PdfCanvases()
+    for index, file in enumerate(source.files):
+        if file.artifact.media_type == PDF_MEDIA_TYPE:
+            found = await pdf_canvases(index, file, ports)
+            canvases += found.canvases
+            pdfs.notes += found.notes
+            pdfs.refusals += found.refusals
+            continue
+        canvases.append(
+            Canvas(
+                id=f"upload:{index}:{file.artifact.sha256}",
+                label=file.label or file.filename,
+                width=None,
+                height=None,
+                image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
+            )
         )
-        for index, file in enumerate(source.files)
-    )
-    return _manifest_events(event, Manifest("", 0, source.label, canvases))
+    if len(pdfs.refusals) == 1 and not any(canvas.image for canvas in canvases):
+        return [_failed(event, pdfs.refusals[0])]
+    notes = tuple(pdfs.notes)
+    return _manifest_events(event, Manifest("", 0, source.label, tuple(canvases), notes=notes))
 
 
 def _failed(event: ManuscriptImportRequested, error: FetchError | IngestError) -> tuple[str, Event]:

@@ -25,6 +25,7 @@ class CanvasImage:
     service: ImageService | None = None
     alternatives: tuple[str, ...] = ()
     upload: ArtifactRef | None = None
+    upload_page: int | None = None  # a page of an uploaded PDF, from 1
 
 
 @dataclass(frozen=True)

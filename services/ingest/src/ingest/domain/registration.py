@@ -70,6 +70,7 @@ def register_canvases(
                 image_service=service.id if service else None,
                 image_service_version=service.version if service else None,
                 upload=image.upload,
+                upload_page=image.upload_page,
             )
         )
     return pages
