@@ -60,6 +60,19 @@ def test_ocrd_accepts_the_unpacked_bundle_of_the_ground_truth(workspace: Path) -
     assert len(pages) == len(list((workspace / "images").iterdir())) == 13
 
 
+def test_every_xml_file_of_the_bundle_is_valid_against_its_official_schema(
+    workspace: Path, corpora: Path
+) -> None:
+    schemas = corpora / "schemas"
+    for folder, schema in (
+        ("alto", "alto-4-4.xsd"),
+        ("page", "pagecontent-2019-07-15.xsd"),
+    ):
+        xsd = etree.XMLSchema(etree.parse(str(schemas / schema)))
+        for path in sorted((workspace / folder).iterdir()):
+            assert xsd.validate(etree.parse(str(path))), (path.name, xsd.error_log.last_error)
+
+
 def test_every_hocr_file_of_the_bundle_is_well_formed_hocr(workspace: Path) -> None:
     files = sorted((workspace / "hocr").iterdir())
     assert len(files) == 13
