@@ -67,6 +67,13 @@ def gateway_url(settings: Settings) -> Iterator[str]:
 
 
 async def upload(gateway_url: str, name: str, data: bytes) -> UUID:
+    response = await post_upload(gateway_url, name, data)
+    assert response.status_code == 202, response.text
+    return UUID(response.json()["manuscript_id"])
+
+
+async def post_upload(gateway_url: str, name: str, data: bytes) -> httpx.Response:
+    """A new corpus, once the gateway shows it, then the file uploaded into it."""
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         created = await client.post("/v1/corpora", json={"slug": "scans", "title": "Scans"})
         assert created.status_code == 202, created.text
@@ -76,11 +83,9 @@ async def upload(gateway_url: str, name: str, data: bytes) -> UUID:
             return (await client.get(f"/v1/corpora/{corpus}")).status_code == 200
 
         await eventually(visible, timeout=30)
-        response = await client.post(
+        return await client.post(
             f"/v1/corpora/{corpus}/uploads", files=[("files", (name, data, "application/pdf"))]
         )
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["manuscript_id"])
 
 
 async def test_a_scanned_pdf_upload_yields_its_pages_at_native_resolution(
@@ -115,7 +120,7 @@ async def test_a_scanned_pdf_upload_yields_its_pages_at_native_resolution(
             assert master.info["dpi"][0] == pytest.approx(DPI, abs=0.5)
 
 
-async def test_an_encrypted_pdf_upload_fails_its_manuscript_with_the_reason(
+async def test_an_encrypted_pdf_is_refused_at_upload(
     settings: Settings, event_store: PostgresEventStore, gateway_url: str, tmp_path: Path
 ) -> None:
     import pikepdf
@@ -123,8 +128,28 @@ async def test_an_encrypted_pdf_upload_fails_its_manuscript_with_the_reason(
     with pikepdf.open(io.BytesIO(scanned_pdf())) as pdf:
         locked = tmp_path / "locked.pdf"
         pdf.save(locked, encryption=pikepdf.Encryption(owner="o", user="u"))
+    response = await post_upload(gateway_url, "locked.pdf", locked.read_bytes())
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"] == (
+        "locked.pdf is an encrypted PDF: Recto reads no encrypted PDF"
+    )
+    assert await event_store.read_all(types=["manuscript.import_requested"]) == []
+
+
+async def test_a_pdf_with_javascript_fails_its_manuscript_with_the_reason(
+    settings: Settings, event_store: PostgresEventStore, gateway_url: str, tmp_path: Path
+) -> None:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(scanned_pdf())) as pdf:
+        pdf.Root.OpenAction = pdf.make_indirect(
+            pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+        )
+        scripted = tmp_path / "scripted.pdf"
+        pdf.save(scripted)
     async with running_services(settings, event_store, [build_ingest]):
-        manuscript_id = await upload(gateway_url, "locked.pdf", locked.read_bytes())
+        manuscript_id = await upload(gateway_url, "scripted.pdf", scripted.read_bytes())
 
         async def failed() -> bool:
             return bool(await event_store.read_all(types=["manuscript.import_failed"]))
@@ -133,5 +158,6 @@ async def test_an_encrypted_pdf_upload_fails_its_manuscript_with_the_reason(
     (recorded,) = await event_store.read_all(types=["manuscript.import_failed"])
     assert isinstance(recorded.data, ManuscriptImportFailed)
     assert recorded.data.manuscript_id == manuscript_id
-    assert recorded.data.code == "pdf-encrypted"
+    assert recorded.data.code == "pdf-active-content"
+    assert "JavaScript" in recorded.data.reason
     assert await event_store.read_all(types=["page.registered"]) == []
