@@ -8,7 +8,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 # tesserocr is compiled against Debian's libtesseract, the one the `tesseract` CLI uses (ADR 0007).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-lat tesseract-ocr-fra \
-	tesseract-ocr-deu tesseract-ocr-frk libtesseract-dev libleptonica-dev pkg-config g++ chromium
+	tesseract-ocr-deu tesseract-ocr-frk libtesseract-dev libleptonica-dev pkg-config g++ chromium \
+	poppler-utils
 PYTEST_ARGS ?=
 
 .PHONY: help
@@ -20,7 +21,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
 
 .PHONY: system
-system: ## Install Debian packages (tesseract and its headers, language data, chromium) when root
+system: ## Install Debian packages (tesseract and its headers, language data, chromium, poppler) when root
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

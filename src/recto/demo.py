@@ -64,7 +64,9 @@ def page_summary(client: GatewayClient, page: dict[str, Any], sample: SamplePage
         "status": page["status"],
         "engine": page["engine"],
         "mean_confidence": page["confidence"],
-        "outputs": {k: v for k, v in links.items() if k in ("alto", "page", "text", "annotations")},
+        "outputs": {
+            k: v for k, v in links.items() if k in ("alto", "page", "text", "annotations", "hocr")
+        },
     }
     if page["status"] != "exported":
         summary["error"] = page["last_error"]

@@ -119,13 +119,19 @@ async def test_a_manuscript_goes_from_manifest_to_validated_exports(
         assert "searchable transcriptions" in analysis.text()
     exported = [e.data for e in await event_store.read_all(types=["page.exported"])]
     assert all(isinstance(e, PageExported) for e in exported)
-    assert {fmt for e in exported for fmt in e.formats} == {"alto", "page", "text", "annotations"}
+    assert {fmt for e in exported for fmt in e.formats} == {
+        "alto",
+        "page",
+        "text",
+        "annotations",
+        "hocr",
+    }
     alto = artifacts.get(exported[0].formats["alto"]).decode()
     assert "<alto" in alto
     assert "transcriptions" in alto
     (manuscript,) = [e.data for e in await event_store.read_all(types=["manuscript.exported"])]
     assert isinstance(manuscript, ManuscriptExported)
-    assert set(manuscript.formats) == {"iiif-manifest", "mets", "bundle"}
+    assert set(manuscript.formats) == {"iiif-manifest", "mets", "bundle", "pdf"}
     assert (manuscript.pages_exported, manuscript.pages_failed) == (3, 0)
     job_events = await event_store.read_all(types=["page.analyzed", "manuscript.exported"])
     assert {e.correlation_id for e in job_events} == {job_id}

@@ -19,7 +19,12 @@ RectoError
  │    ├── ImageRejected             not an image, truncated, too many pixels
  │    ├── CollectionCycle           a collection lists one of its own ancestors
  │    ├── CollectionTooDeep         collections nested past the configured depth
- │    └── ImportTooLarge            more manifests or pages than one import may bring
+ │    ├── ImportTooLarge            more manifests or pages than one import may bring
+ │    └── PdfRejected               a PDF Recto will not read
+ │         ├── PdfEncrypted
+ │         ├── PdfUnreadable         not a PDF, truncated beyond repair, a page that fails
+ │         ├── PdfTooLarge           too many pages, or a page over the pixel limit
+ │         └── PdfActiveContent      JavaScript or embedded files (refused by policy)
  ├── AnalysisError
  │    ├── EngineFailed
  │    └── UnparseableResponse
@@ -138,6 +143,26 @@ class CollectionTooDeep(IngestError):
 
 class ImportTooLarge(IngestError):
     code = "import-too-large"
+
+
+class PdfRejected(IngestError):
+    code = "pdf-rejected"
+
+
+class PdfEncrypted(PdfRejected):
+    code = "pdf-encrypted"
+
+
+class PdfUnreadable(PdfRejected):
+    code = "pdf-unreadable"
+
+
+class PdfTooLarge(PdfRejected):
+    code = "pdf-too-large"
+
+
+class PdfActiveContent(PdfRejected):
+    code = "pdf-active-content"
 
 
 class AnalysisError(RectoError):

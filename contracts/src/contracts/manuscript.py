@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, HttpUrl
 
 from contracts.base import Command, Contract, Event
+from contracts.upcasting import upcaster
 from contracts.values import ArtifactRef, MetadataEntry
 
 
@@ -77,8 +78,20 @@ class ManuscriptImportRequested(Event):
     source: ImportSource
 
 
+class SeeAlso(Contract):
+    """A machine-readable description of the manuscript elsewhere (IIIF `seeAlso`): a MARC or
+    MODS record, a catalogue entry."""
+
+    id: str
+    type: str | None = None
+    format: str | None = None
+    profile: str | None = None
+    label: str | None = None
+
+
 class ManuscriptImported(Event):
     type = "manuscript.imported"
+    schema_version = 2
 
     manuscript_id: UUID
     corpus_id: UUID
@@ -91,12 +104,19 @@ class ManuscriptImported(Event):
     rights: str | None = None
     required_statement: MetadataEntry | None = None
     provider: str | None = None
+    see_also: list[SeeAlso] = Field(default_factory=list)
     structure: list[Range] = Field(default_factory=list)
     skipped: list[SkippedCanvas] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     members: list[str] = Field(
         default_factory=list, description="for a collection: member manifest/collection URLs"
     )
+
+
+@upcaster("manuscript.imported", 1)
+def upcast_manuscript_imported_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 did not keep the source's `seeAlso` links."""
+    return {**data, "see_also": []}
 
 
 class ManuscriptImportFailed(Event):

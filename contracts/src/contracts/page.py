@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from contracts.base import Event
 from contracts.plan import Plan
+from contracts.upcasting import upcaster
 from contracts.values import ArtifactRef, ImageRef
 
 
 class PageRegistered(Event):
     type = "page.registered"
+    schema_version = 2
 
     page_id: UUID
     manuscript_id: UUID
@@ -28,10 +30,20 @@ class PageRegistered(Event):
     image_service: str | None = Field(default=None, description="IIIF Image API service id")
     image_service_version: int | None = None
     upload: ArtifactRef | None = None
+    upload_page: int | None = Field(
+        default=None, ge=1, description="for an uploaded PDF: the page this is, from 1"
+    )
+
+
+@upcaster("page.registered", 1)
+def upcast_page_registered_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 knew no PDF uploads: every upload was one image."""
+    return {**data, "upload_page": None}
 
 
 class PageImageNormalized(Event):
     type = "page.image_normalized"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID | None = None
@@ -44,6 +56,17 @@ class PageImageNormalized(Event):
         description="the bytes fetched with their own size, when an image service served "
         "a reduced size (`master` then points to them with the full-resolution size)",
     )
+    resolution_dpi: float | None = Field(
+        default=None,
+        gt=0,
+        description="pixels per inch of the master, when known (a PDF page rendered at it)",
+    )
+
+
+@upcaster("page.image_normalized", 1)
+def upcast_page_image_normalized_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 did not record the resolution."""
+    return {**data, "resolution_dpi": None}
 
 
 IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]

@@ -34,4 +34,6 @@ class Plan(Contract):
     fallbacks: list[EngineStep] = Field(default_factory=list)
     stages: list[Stage] = Field(default_factory=list)
     profile: str | None = None
-    exports: list[str] = Field(default_factory=lambda: ["alto", "page", "text", "annotations"])
+    exports: list[str] = Field(
+        default_factory=lambda: ["alto", "page", "text", "annotations", "hocr"]
+    )

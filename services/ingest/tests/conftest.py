@@ -1,11 +1,13 @@
-"""Image builders shared by the ingest tests: real encoded bytes, generated cheaply."""
+"""Image and PDF builders shared by the ingest tests: real encoded bytes, made cheaply."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
+from collections.abc import Callable
 
+import pikepdf
 import pytest
 from PIL import Image
 
@@ -51,3 +53,77 @@ class ImageFactory:
 @pytest.fixture(scope="session")
 def images() -> type[ImageFactory]:
     return ImageFactory
+
+
+class PdfFactory:
+    """PDFs as people have them (scans) and as they should not come (the bad-PDF catalogue)."""
+
+    @staticmethod
+    def scanned(sizes: list[tuple[int, int]], dpi: float = 200) -> bytes:
+        """One page per image, each page exactly its image at `dpi`, as scanners write them."""
+        pages = []
+        for number, size in enumerate(sizes):
+            image = Image.new("L", size, 230)
+            image.paste(
+                20, (size[0] // 10, size[1] // 10, size[0] // 2, size[1] // 10 + 30 + number)
+            )
+            pages.append(image)
+        buffer = io.BytesIO()
+        pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _edited(data: bytes, edit: Callable[[pikepdf.Pdf], None], **save: object) -> bytes:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            edit(pdf)
+            out = io.BytesIO()
+            pdf.save(out, **save)  # type: ignore[arg-type]
+            return out.getvalue()
+
+    @classmethod
+    def encrypted(cls, data: bytes, user_password: str = "secret") -> bytes:
+        encryption = pikepdf.Encryption(owner="owner", user=user_password)
+        return cls._edited(data, lambda pdf: None, encryption=encryption)
+
+    @classmethod
+    def declaring_pages(cls, data: bytes, count: int) -> bytes:
+        def edit(pdf: pikepdf.Pdf) -> None:
+            first = pdf.pages[0].obj
+            pdf.Root.Pages.Kids = pikepdf.Array([first] * count)
+            pdf.Root.Pages.Count = count
+
+        return cls._edited(data, edit)
+
+    @classmethod
+    def with_page_size(cls, data: bytes, width: float, height: float) -> bytes:
+        def edit(pdf: pikepdf.Pdf) -> None:
+            pdf.pages[0].MediaBox = [0, 0, width, height]
+
+        return cls._edited(data, edit)
+
+    @classmethod
+    def with_javascript(cls, data: bytes) -> bytes:
+        def edit(pdf: pikepdf.Pdf) -> None:
+            action = pdf.make_indirect(
+                pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+            )
+            pdf.Root.OpenAction = action
+            pdf.Root.Names = pikepdf.Dictionary(
+                JavaScript=pikepdf.Dictionary(Names=[pikepdf.String("open"), action])
+            )
+
+        return cls._edited(data, edit)
+
+    @classmethod
+    def with_attachment(cls, data: bytes) -> bytes:
+        def edit(pdf: pikepdf.Pdf) -> None:
+            pdf.attachments["notes.txt"] = pikepdf.AttachedFileSpec(
+                pdf, b"hello", mime_type="text/plain"
+            )
+
+        return cls._edited(data, edit)
+
+
+@pytest.fixture(scope="session")
+def pdfs() -> type[PdfFactory]:
+    return PdfFactory

@@ -170,7 +170,12 @@ async def test_two_racing_replicas_record_one_export(
     assert list(after) == [0, 0]
     (exported,) = await _exports(event_store, pg_seeder)
     assert (exported.pages_exported, exported.pages_failed) == (2, 1)
-    assert sorted(exported.formats) == ["bundle", "iiif-manifest", "mets"]
+    assert sorted(exported.formats) == ["bundle", "iiif-manifest", "mets", "pdf"]
+    # The searchable PDF has a page per manuscript page of known size, and ships in the bundle.
+    pdf = artifacts.get(exported.formats["pdf"])
+    assert pdf.startswith(b"%PDF-")
+    bundle = zipfile.ZipFile(io.BytesIO(artifacts.get(exported.formats["bundle"])))
+    assert bundle.read("searchable.pdf") == pdf
 
 
 async def test_an_unfinished_manuscript_is_not_exported(

@@ -44,7 +44,7 @@ async def test_a_done_manuscript_is_exported_and_recorded_once(seeder: Any) -> N
     assert isinstance(exported, ManuscriptExported)
     assert again is None
     assert (exported.pages_exported, exported.pages_failed) == (2, 1)
-    assert sorted(exported.formats) == ["bundle", "iiif-manifest", "mets"]
+    assert sorted(exported.formats) == ["bundle", "iiif-manifest", "mets", "pdf"]
     xsd.validate(xsd.Schema.METS, seeder.artifacts.get(exported.formats["mets"]))
     bundle = zipfile.ZipFile(io.BytesIO(seeder.artifacts.get(exported.formats["bundle"])))
     assert "alto/0002.alto.xml" in bundle.namelist()

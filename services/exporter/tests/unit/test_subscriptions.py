@@ -56,7 +56,13 @@ async def test_without_a_plan_every_page_format_is_exported(seeder: Any) -> None
 
     assert await _subscription(seeder).handler(await _recorded_analysis(seeder, 0)) == []
 
-    assert sorted((await _exported(seeder, 0)).formats) == ["alto", "annotations", "page", "text"]
+    assert sorted((await _exported(seeder, 0)).formats) == [
+        "alto",
+        "annotations",
+        "hocr",
+        "page",
+        "text",
+    ]
 
 
 async def test_annotations_target_the_registered_canvas(seeder: Any) -> None:
@@ -102,7 +108,7 @@ async def test_an_unexpected_error_gives_up_as_an_internal_error(seeder: Any) ->
 
     assert isinstance(failed, PageExportFailed)
     assert (failed.code, failed.reason) == ("internal-error", "gave up after 5 attempts: disk full")
-    assert failed.format == "alto,page,text,annotations"
+    assert failed.format == "alto,page,text,annotations,hocr"
 
 
 async def test_a_page_of_a_cancelled_job_is_skipped_not_exported(seeder: Any) -> None:

@@ -126,7 +126,7 @@ async def export(
             if artifacts
             else ref(f"{name}{page_id}", "application/xml")
         )
-        for name in ("alto", "page", "text", "annotations")
+        for name in ("alto", "page", "text", "annotations", "hocr")
     }
     await store.append(
         page_stream(page_id),
@@ -152,6 +152,7 @@ async def export_manuscript(
         "iiif-manifest": artifacts.put(b'{"type": "Manifest"}', "application/ld+json"),
         "mets": artifacts.put(b"<mets/>", "application/xml"),
         "bundle": artifacts.put(b"PK\x05\x06" + b"\x00" * 18, "application/zip"),
+        "pdf": artifacts.put(b"%PDF-1.7\n%%EOF\n", "application/pdf"),
     }
     await store.append(
         manuscript_stream(manuscript_id),

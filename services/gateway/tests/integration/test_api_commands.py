@@ -144,7 +144,8 @@ async def test_upload_stores_sniffed_images_and_refuses_too_large_or_not_images(
     assert too_large.json()["type"] == "https://recto.dev/problems/too-large"
 
     not_image = await client.post(
-        f"/v1/corpora/{corpus_id}/uploads", files=[("files", ("x.jpg", b"%PDF-1.7", "image/jpeg"))]
+        f"/v1/corpora/{corpus_id}/uploads",
+        files=[("files", ("x.jpg", b"%!PS-Adobe", "image/jpeg"))],
     )
     assert not_image.status_code == 415
 

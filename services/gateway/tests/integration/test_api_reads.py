@@ -104,7 +104,8 @@ async def test_manuscript_pages_and_artifacts(
         client, f"/v1/manuscripts/{world['manuscript']}", "status", "exported"
     )
     assert manuscript["page_count"] == 3
-    assert set(manuscript["links"]) == {"pages", "iiif-manifest", "mets", "bundle"}
+    assert set(manuscript["links"]) == {"pages", "iiif-manifest", "mets", "bundle", "pdf"}
+    assert manuscript["links"]["pdf"].endswith("/searchable.pdf")
 
     pages = (await client.get(f"/v1/manuscripts/{world['manuscript']}/pages")).json()
     assert [p["index"] for p in pages["items"]] == [0, 1, 2]
@@ -125,7 +126,9 @@ async def test_manuscript_pages_and_artifacts(
     page_id = world["pages"][0]
     page = (await client.get(f"/v1/pages/{page_id}")).json()
     assert (page["engine"], page["confidence"], page["label"]) == ("tesseract", 0.9, "f. 1r")
-    assert {"alto", "page", "text", "annotations", "analysis", "image-master"} <= set(page["links"])
+    assert {"alto", "page", "text", "annotations", "hocr", "analysis", "image-master"} <= set(
+        page["links"]
+    )
     broken = (await client.get(f"/v1/pages/{world['pages'][2]}")).json()
     assert broken["last_error"] == {
         "stage": "analysis",
@@ -145,10 +148,14 @@ async def test_manuscript_pages_and_artifacts(
     )
     assert cached.status_code == 304
     assert cached.content == b""
+    hocr = await client.get(f"/v1/pages/{page_id}/hocr")
+    assert hocr.status_code == 200
+    assert hocr.content == artifacts.get(world["exports"][page_id]["hocr"])
     for name, path in (
         ("iiif-manifest", "iiif-manifest"),
         ("mets", "mets"),
         ("bundle", "bundle.zip"),
+        ("pdf", "searchable.pdf"),
     ):
         response = await client.get(f"/v1/manuscripts/{world['manuscript']}/{path}")
         assert response.status_code == 200, name

@@ -18,6 +18,7 @@ from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.application.watch_manifests import WatchPorts
 from ingest.application.watch_ports import WatchSettings
 from ingest.entrypoints.subscriptions import ingest_subscriptions
+from ingest.settings import PdfSettings
 
 
 async def build(
@@ -33,7 +34,7 @@ async def build(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
         artifacts=FileArtifactStore(settings.artifacts),
-        settings=IngestSettings(),
+        settings=IngestSettings(**PdfSettings().model_dump()),
         events=store,
     )
     watched = ProjectionRunner(

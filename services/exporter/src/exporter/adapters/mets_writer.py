@@ -1,29 +1,81 @@
-"""METS 1.12 for a manuscript: gateway file groups, physical and logical structure maps."""
+"""METS 1.12 for a manuscript, after OCR-D's conventions: MODS description, file groups,
+physical and logical structure maps.
+
+The same writer makes the served METS (files are gateway URLs) and the bundle's (files are
+paths inside the bundle, so an unpacked bundle is an OCR-D workspace); a `FileLocator` says
+where each file is.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from lxml import etree
 
 from contracts import Range
+from exporter.adapters.mods import MODS, write_mods
 from exporter.adapters.xml_common import XLINK, XSI, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
+from exporter.domain.workspace import FILE_GROUPS, IMAGE_GROUP, file_id, page_file, physical_id
 from exporter.domain.xmltext import IdAllocator, TextCleaner
 
 METS = "http://www.loc.gov/METS/"
 SCHEMA_LOCATION = f"{METS} http://www.loc.gov/standards/mets/version1121/mets.xsd"
-_GROUPS = {
-    PageFormat.ALTO: "ALTO",
-    PageFormat.PAGE: "PAGE",
-    PageFormat.TEXT: "TEXT",
-    PageFormat.ANNOTATIONS: "ANNOTATIONS",
-}
+DMD_ID = "DMDLOG_0000"
 
 
-def write_mets(manuscript: Manuscript, urls: GatewayUrls) -> RenderedDocument:
-    writer = _MetsWriter(manuscript, urls, TextCleaner(), IdAllocator())
+class FileLocator(Protocol):
+    """Where a manuscript's files are: `local` ones are paths relative to the METS file."""
+
+    @property
+    def local(self) -> bool: ...
+
+    def image(self, page: ManuscriptPage) -> tuple[str, str] | None:
+        """(href, media type) of the page's image, or None when there is none to point to."""
+        ...
+
+    def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str: ...
+
+
+@dataclass(frozen=True)
+class GatewayFiles:
+    """The served METS: exports through the gateway, images where the source has them."""
+
+    urls: GatewayUrls
+    local: bool = False
+
+    def image(self, page: ManuscriptPage) -> tuple[str, str] | None:
+        url = page.registered.image_url
+        return (url, "image/jpeg") if url else None
+
+    def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str:
+        return self.urls.page(page.registered.page_id, fmt)
+
+
+@dataclass(frozen=True)
+class BundleFiles:
+    """The bundle's METS: every file by its path in the bundle; `images` by page index."""
+
+    images: Mapping[int, tuple[str, str]] = field(default_factory=dict)
+    local: bool = True
+
+    def image(self, page: ManuscriptPage) -> tuple[str, str] | None:
+        return self.images.get(page.registered.index)
+
+    def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str:
+        return page_file(fmt, page.registered.index + 1)
+
+
+def write_mets(
+    manuscript: Manuscript, urls: GatewayUrls, files: FileLocator | None = None
+) -> RenderedDocument:
+    locator = files if files is not None else GatewayFiles(urls)
+    writer = _MetsWriter(manuscript, urls, locator, TextCleaner(), IdAllocator())
     return RenderedDocument(serialise(writer.build()), METS_MEDIA_TYPE, writer.clean.dropped)
 
 
@@ -33,21 +85,31 @@ def _e(parent: etree._Element, tag: str, /, **attributes: str) -> etree._Element
 
 class _MetsWriter:
     def __init__(
-        self, manuscript: Manuscript, urls: GatewayUrls, clean: TextCleaner, ids: IdAllocator
+        self,
+        manuscript: Manuscript,
+        urls: GatewayUrls,
+        files: FileLocator,
+        clean: TextCleaner,
+        ids: IdAllocator,
     ) -> None:
-        self.manuscript, self.urls, self.clean, self.ids = manuscript, urls, clean, ids
+        self.manuscript, self.urls, self.files = manuscript, urls, files
+        self.clean, self.ids = clean, ids
         self.pages = manuscript.ordered_pages()
 
     def build(self) -> etree._Element:
         imported = self.manuscript.imported
         label = self.clean(imported.label or str(imported.manuscript_id))
-        root = etree.Element(f"{{{METS}}}mets", nsmap={"mets": METS, "xlink": XLINK, "xsi": XSI})
+        nsmap = {"mets": METS, "mods": MODS, "xlink": XLINK, "xsi": XSI}
+        root = etree.Element(f"{{{METS}}}mets", nsmap=nsmap)
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
         root.set("OBJID", str(imported.manuscript_id))
         root.set("LABEL", label)
         header = _e(root, "metsHdr")
         agent = _e(header, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
         _e(agent, "name").text = "Recto"
+        self.ids(DMD_ID)
+        wrap = _e(_e(root, "dmdSec", ID=DMD_ID), "mdWrap", MDTYPE="MODS")
+        write_mods(_e(wrap, "xmlData"), imported, self.clean)
         files = self._file_sec(root)
         physical = self._physical(root, label, files)
         self._logical(root, label, physical)
@@ -57,18 +119,19 @@ class _MetsWriter:
         """Files per page index; one group per format, groups only when they hold a file."""
         files: dict[int, list[str]] = {page.registered.index: [] for page in self.pages}
         groups: list[tuple[str, list[tuple[str, str, str]]]] = []
-        images = [(page, page.registered.image_url) for page in self.pages]
         image_files = [
-            self._file(page, "image", url, "image/jpeg", files) for page, url in images if url
+            self._file(page, IMAGE_GROUP, image[0], image[1], files)
+            for page in self.pages
+            if (image := self.files.image(page)) is not None
         ]
         if image_files:
-            groups.append(("IMAGE", image_files))
-        for fmt, use in _GROUPS.items():
+            groups.append((IMAGE_GROUP, image_files))
+        for fmt, use in FILE_GROUPS.items():
             entries = [
                 self._file(
                     page,
-                    fmt.value,
-                    self.urls.page(page.registered.page_id, fmt),
+                    use,
+                    self.files.page_file(page, fmt),
                     fmt.media_type.split(";")[0],
                     files,
                 )
@@ -81,17 +144,26 @@ class _MetsWriter:
             file_sec = _e(root, "fileSec")
             for use, entries in groups:
                 group = _e(file_sec, "fileGrp", USE=use)
-                for file_id, mimetype, url in entries:
-                    element = _e(group, "file", ID=file_id, MIMETYPE=mimetype)
-                    _e(element, "FLocat", LOCTYPE="URL").set(f"{{{XLINK}}}href", url)
+                for identifier, mimetype, href in entries:
+                    element = _e(group, "file", ID=identifier, MIMETYPE=mimetype)
+                    if self.files.local:
+                        location = _e(element, "FLocat", LOCTYPE="OTHER", OTHERLOCTYPE="FILE")
+                    else:
+                        location = _e(element, "FLocat", LOCTYPE="URL")
+                    location.set(f"{{{XLINK}}}href", href)
         return files
 
     def _file(
-        self, page: ManuscriptPage, kind: str, url: str, mimetype: str, files: dict[int, list[str]]
+        self,
+        page: ManuscriptPage,
+        group: str,
+        href: str,
+        mimetype: str,
+        files: dict[int, list[str]],
     ) -> tuple[str, str, str]:
-        file_id = self.ids(f"file_{kind}_{page.registered.index + 1:04d}")
-        files[page.registered.index].append(file_id)
-        return file_id, mimetype, url
+        identifier = self.ids(file_id(group, page.registered.index + 1))
+        files[page.registered.index].append(identifier)
+        return identifier, mimetype, href
 
     def _physical(
         self, root: etree._Element, label: str, files: dict[int, list[str]]
@@ -103,7 +175,7 @@ class _MetsWriter:
         )
         by_canvas: dict[str, str] = {}
         for order, page in enumerate(self.pages, start=1):
-            div_id = self.ids(f"physical_{order:04d}")
+            div_id = self.ids(physical_id(page.registered.index + 1))
             div = _e(
                 sequence,
                 "div",
@@ -112,15 +184,20 @@ class _MetsWriter:
                 ORDER=str(order),
                 ORDERLABEL=self.clean(page.label),
             )
-            for file_id in files[page.registered.index]:
-                _e(div, "fptr", FILEID=file_id)
+            for identifier in files[page.registered.index]:
+                _e(div, "fptr", FILEID=identifier)
             by_canvas[page.canvas_id(self.urls)] = div_id
         return by_canvas
 
     def _logical(self, root: etree._Element, label: str, physical: dict[str, str]) -> None:
         struct_map = _e(root, "structMap", TYPE="LOGICAL")
         top = _e(
-            struct_map, "div", ID=self.ids("logical_manuscript"), TYPE="manuscript", LABEL=label
+            struct_map,
+            "div",
+            ID=self.ids("logical_manuscript"),
+            TYPE="manuscript",
+            LABEL=label,
+            DMDID=DMD_ID,
         )
         links: list[tuple[str, str]] = [(top.get("ID", ""), div) for div in physical.values()]
         for item in self.manuscript.imported.structure:

@@ -6,11 +6,11 @@ import json
 
 from lxml import etree
 
-from contracts import Line, PageAnalysis, Region, RegionType, Revision, Word
+from contracts import Box, Line, PageAnalysis, Region, RegionType, Revision, Word
 from exporter.adapters.xml_common import XSI, number, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
-from exporter.domain.geometry import outline, points_text
+from exporter.domain.geometry import box_corners, outline, points_text, union_box
 from exporter.domain.xmltext import IdAllocator, TextCleaner, xml_language
 
 PAGE_2019 = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -26,11 +26,16 @@ TEXT_REGION_TYPES = {
 
 
 def write_page(
-    analysis: PageAnalysis, *, image_name: str | None = None, status: str | None = None
+    analysis: PageAnalysis,
+    *,
+    image_name: str | None = None,
+    pcgts_id: str | None = None,
+    status: str | None = None,
 ) -> RenderedDocument:
-    """`status` is the page's editorial status, written when a human has judged the page."""
+    """`pcgts_id` names the document (OCR-D wants its METS file ID there); `status` is the
+    page's editorial status, written when a human has judged the page."""
     writer = _PageWriter(analysis, TextCleaner(), IdAllocator(), status)
-    root = writer.build(image_name or analysis.image.uri or "image")
+    root = writer.build(image_name or analysis.image.uri or "image", pcgts_id)
     return RenderedDocument(serialise(root), PageFormat.PAGE.media_type, writer.clean.dropped)
 
 
@@ -60,10 +65,12 @@ class _PageWriter:
         self.analysis, self.clean, self.ids, self.status = analysis, clean, ids, status
         self.region_ids = {region.id: self.ids(region.id) for region in analysis.regions}
 
-    def build(self, image_name: str) -> etree._Element:
+    def build(self, image_name: str, pcgts_id: str | None) -> etree._Element:
         analysis = self.analysis
         root = etree.Element(f"{{{PAGE_2019}}}PcGts", nsmap={None: PAGE_2019, "xsi": XSI})
         root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
+        if pcgts_id is not None:
+            root.set("pcGtsId", self.ids(pcgts_id))
         self._metadata(root)
         page = _e(
             root,
@@ -72,6 +79,7 @@ class _PageWriter:
             imageWidth=str(analysis.image.width),
             imageHeight=str(analysis.image.height),
         )
+        self._spaces(page)
         top_level, children = _nesting(analysis)
         if top_level:
             group = _e(_e(page, "ReadingOrder"), "OrderedGroup", id=self.ids("reading_order"))
@@ -85,6 +93,16 @@ class _PageWriter:
         for region in top_level:
             self._region(page, region, children)
         return root
+
+    def _spaces(self, page: etree._Element) -> None:
+        """Border: the whole image was scanned page; PrintSpace: where its text is."""
+        image = self.analysis.image
+        border = Box(x=0, y=0, width=image.width, height=image.height)
+        _e(_e(page, "Border"), "Coords", points=points_text(box_corners(border)))
+        text = [r.bbox for r in self.analysis.regions if r.type.is_text or r.lines]
+        if text:
+            print_space = union_box(text)
+            _e(_e(page, "PrintSpace"), "Coords", points=points_text(box_corners(print_space)))
 
     def _metadata(self, root: etree._Element) -> None:
         engine, created = self.analysis.engine, self.analysis.created_at.isoformat()

@@ -7,7 +7,6 @@ last from a slimmed copy of each page.
 
 from __future__ import annotations
 
-import mimetypes
 import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -16,11 +15,15 @@ from datetime import datetime
 from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from contracts import ManuscriptImported
-from exporter.application.manuscript import build_iiif_manifest, build_mets
-from exporter.application.render import render_page
+from exporter.adapters import xsd
+from exporter.adapters.mets_writer import BundleFiles, write_mets
+from exporter.application.render import json_bytes, render_page
 from exporter.domain.formats import PageFormat
+from exporter.domain.iiif_manifest import iiif_manifest
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
-from exporter.domain.urls import GatewayUrls
+from exporter.domain.urls import BundleUrls
+from exporter.domain.workspace import image_file, page_file
+from exporter.domain.xmltext import TextCleaner
 
 # Opens a page's image as chunks, or None; it is opened twice (checksum, then copy), since
 # images are stored uncompressed and a zip entry needs its CRC before its data when streamed.
@@ -36,9 +39,15 @@ def stream_bundle(
     base_url: str,
     *,
     images: ImageSource | None = None,
+    extra: Iterable[tuple[str, ImageOpener]] = (),
 ) -> Iterator[bytes]:
-    """Zip chunks; same pages in, same bytes out (member times come from the analyses)."""
-    members = _members(imported, pages, GatewayUrls(base_url), images)
+    """Zip chunks; same pages in, same bytes out (member times come from the analyses).
+
+    The bundle is an OCR-D workspace and an offline IIIF manifest: its `mets.xml` and
+    `manifest.json` name the bundle's own files by relative paths. `extra` adds manuscript
+    files (e.g. the searchable PDF) at the root, stored as they are.
+    """
+    members = _members(imported, pages, BundleUrls(base_url), images, extra)
     return iter(stream_zip(members, get_compressobj=_deflate))
 
 
@@ -49,44 +58,56 @@ def _deflate() -> zlib._Compress:
 def _members(
     imported: ManuscriptImported,
     pages: Iterable[ManuscriptPage],
-    urls: GatewayUrls,
+    urls: BundleUrls,
     images: ImageSource | None,
+    extra: Iterable[tuple[str, ImageOpener]],
 ) -> Iterator[MemberFile]:
     slim: list[ManuscriptPage] = []
     latest = ZIP_EPOCH
+    by_index: dict[int, tuple[str, str]] = {}
     for page in pages:
         number = page.registered.index + 1
+        urls.numbers[page.registered.page_id] = number
         if images is not None and (opener := images(page)) is not None:
-            yield _image_member(page, number, opener)
+            media_type = page.master.media_type if page.master else "image/jpeg"
+            path = image_file(number, media_type)
+            urls.images[page.registered.page_id] = by_index[page.registered.index] = (
+                path,
+                media_type,
+            )
+            yield _stored(path, ZIP_EPOCH, opener)
         analysis = page.analysis
         if analysis is not None:
             stamp = max(ZIP_EPOCH, analysis.created_at.replace(tzinfo=None))
             latest = max(latest, stamp)
             for fmt in PageFormat:
-                name = f"{fmt.value}/{number:04d}.{fmt.extension}"
-                yield name, stamp, _MODE, ZIP_64, _rendered(fmt, page, urls)
+                yield page_file(fmt, number), stamp, _MODE, ZIP_64, _rendered(fmt, page, urls)
             # Keep what the manifest and METS need, not the page's regions and text.
             analysis = analysis.model_copy(update={"regions": [], "reading_order": []})
         slim.append(ManuscriptPage(page.registered, analysis, page.master))
     manuscript = Manuscript(imported, slim)
-    manifest = build_iiif_manifest(manuscript, urls.base_url).content
+    clean = TextCleaner()
+    manifest = json_bytes(iiif_manifest(manuscript, urls, cleaner=clean))
     yield "manifest.json", latest, _MODE, ZIP_64, (manifest,)
-    yield "mets.xml", latest, _MODE, ZIP_64, (build_mets(manuscript, urls.base_url).content,)
+    mets = write_mets(manuscript, urls, BundleFiles(by_index))
+    xsd.validate(xsd.Schema.METS, mets.content)
+    yield "mets.xml", latest, _MODE, ZIP_64, (mets.content,)
+    for name, opener in extra:
+        yield _stored(name, latest, opener)
 
 
-def _image_member(page: ManuscriptPage, number: int, opener: ImageOpener) -> MemberFile:
+def _stored(name: str, stamp: datetime, opener: ImageOpener) -> MemberFile:
+    """A member copied as it is: images and PDFs are compressed already."""
     size, crc = 0, 0
     for chunk in opener():
         size, crc = size + len(chunk), zlib.crc32(chunk, crc)
-    media_type = page.master.media_type if page.master else "image/jpeg"
-    extension = mimetypes.guess_extension(media_type) or ".bin"
-    name = f"images/{number:04d}{extension}"
-    return name, ZIP_EPOCH, _MODE, NO_COMPRESSION_64(size, crc), opener()
+    return name, stamp, _MODE, NO_COMPRESSION_64(size, crc), opener()
 
 
-def _rendered(fmt: PageFormat, page: ManuscriptPage, urls: GatewayUrls) -> Iterator[bytes]:
+def _rendered(fmt: PageFormat, page: ManuscriptPage, urls: BundleUrls) -> Iterator[bytes]:
     """Rendered when the zip writer reaches this member, then dropped."""
     assert page.analysis is not None
+    local = urls.local_image(page.registered.page_id)
     yield render_page(
         fmt,
         page.analysis,
@@ -94,6 +115,6 @@ def _rendered(fmt: PageFormat, page: ManuscriptPage, urls: GatewayUrls) -> Itera
         urls=urls,
         canvas_id=page.canvas_id(urls),
         canvas_size=page.canvas_size(),
-        image_name=page.registered.image_url or page.analysis.image.uri,
+        image_name=local[0] if local else page.registered.image_url or page.analysis.image.uri,
         page_number=page.registered.index + 1,
     ).content

@@ -26,7 +26,7 @@ from exporter.application.ports import ExportPorts
 from exporter.application.render import page_format, render_page
 from exporter.domain.document import RenderedDocument
 
-DEFAULT_FORMATS = ("alto", "page", "text", "annotations")
+DEFAULT_FORMATS = ("alto", "page", "text", "annotations", "hocr")
 log = logging.getLogger(__name__)
 
 

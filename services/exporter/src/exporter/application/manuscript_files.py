@@ -7,12 +7,23 @@ only what the manifest and METS need is kept of each; the bundle is streamed int
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 from contracts import ArtifactRef, ManuscriptImported, PageAnalysis
+from exporter.adapters.pdf_writer import PageImageData
 from exporter.application.bundle import ImageOpener, stream_bundle
 from exporter.application.manuscript import build_iiif_manifest, build_mets
-from exporter.domain.formats import BUNDLE, BUNDLE_MEDIA_TYPE, IIIF_MANIFEST, METS
+from exporter.application.searchable_pdf import file_chunks, write_searchable_pdf
+from exporter.domain.formats import (
+    BUNDLE,
+    BUNDLE_MEDIA_TYPE,
+    IIIF_MANIFEST,
+    METS,
+    PDF,
+    PDF_MEDIA_TYPE,
+)
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.progress import PageHistory
 from infra.artifacts import ArtifactStore
@@ -37,11 +48,23 @@ def store_manuscript_files(
             return None
         return lambda: artifacts.open_chunks(master)
 
-    chunks = stream_bundle(imported, _pages(pages, artifacts), base_url, images=image)
+    def image_data(page: ManuscriptPage) -> PageImageData | None:
+        master = page.master
+        if master is None or not artifacts.exists(master):
+            return None
+        return PageImageData(artifacts.get(master), master.media_type)
+
+    with tempfile.TemporaryDirectory(prefix="recto-pdf-") as workdir:
+        target = Path(workdir) / "searchable.pdf"
+        write_searchable_pdf(_pages(pages, artifacts), image_data, target, Path(workdir))
+        pdf = artifacts.put_stream(file_chunks(target), PDF_MEDIA_TYPE)
+    extra = [("searchable.pdf", lambda: artifacts.open_chunks(pdf))]
+    chunks = stream_bundle(imported, _pages(pages, artifacts), base_url, images=image, extra=extra)
     return {
         IIIF_MANIFEST: artifacts.put(manifest.content, manifest.media_type),
         METS: artifacts.put(mets.content, mets.media_type),
         BUNDLE: artifacts.put_stream(chunks, BUNDLE_MEDIA_TYPE),
+        PDF: pdf,
     }
 
 

@@ -10,11 +10,14 @@ from contracts import PageAnalysis
 from contracts.errors import ExportError
 from exporter.adapters import xsd
 from exporter.adapters.alto_writer import write_alto
+from exporter.adapters.hocr_writer import write_hocr
 from exporter.adapters.page_writer import write_page
+from exporter.domain.consistency import consistent_geometry, words_as_written
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat, plain_text
 from exporter.domain.iiif_annotations import annotation_page
 from exporter.domain.urls import GatewayUrls
+from exporter.domain.workspace import pcgts_id
 from exporter.domain.xmltext import TextCleaner
 
 
@@ -46,13 +49,20 @@ def render_page(
     """Blocking (lxml): call it in a worker thread from async code. `status` is the page's
     editorial status (PAGE records it)."""
     if fmt is PageFormat.ALTO:
-        document = write_alto(analysis, image_name=image_name, page_number=page_number)
+        laid_out = consistent_geometry(analysis)
+        document = write_alto(laid_out, image_name=image_name, page_number=page_number)
         xsd.validate(xsd.Schema.ALTO, document.content)
         return document
     if fmt is PageFormat.PAGE:
-        document = write_page(analysis, image_name=image_name, status=status)
+        laid_out = consistent_geometry(words_as_written(analysis))
+        document = write_page(
+            laid_out, image_name=image_name, pcgts_id=pcgts_id(page_number), status=status
+        )
         xsd.validate(xsd.Schema.PAGE, document.content)
         return document
+    if fmt is PageFormat.HOCR:
+        laid_out = consistent_geometry(analysis)
+        return write_hocr(laid_out, image_name=image_name, page_number=page_number)
     clean = TextCleaner()
     if fmt is PageFormat.TEXT:
         content = plain_text(clean(analysis.text()))

@@ -10,6 +10,7 @@ class PageFormat(StrEnum):
     PAGE = "page"
     TEXT = "text"
     ANNOTATIONS = "annotations"
+    HOCR = "hocr"
 
     @property
     def media_type(self) -> str:
@@ -25,17 +26,21 @@ _MEDIA_TYPES = {
     PageFormat.PAGE: "application/vnd.prima.page+xml",
     PageFormat.TEXT: "text/plain; charset=utf-8",
     PageFormat.ANNOTATIONS: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
+    # Not text/html: served from the API's origin, a transcription must never run as a page.
+    PageFormat.HOCR: "text/vnd.hocr+html; charset=utf-8",
 }
 _EXTENSIONS = {
     PageFormat.ALTO: "alto.xml",
     PageFormat.PAGE: "page.xml",
     PageFormat.TEXT: "txt",
     PageFormat.ANNOTATIONS: "annotations.json",
+    PageFormat.HOCR: "hocr",
 }
 
 MANIFEST_MEDIA_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 METS_MEDIA_TYPE = "application/mets+xml"
 BUNDLE_MEDIA_TYPE = "application/zip"
+PDF_MEDIA_TYPE = "application/pdf"
 
 
 def plain_text(text: str) -> bytes:
@@ -44,5 +49,5 @@ def plain_text(text: str) -> bytes:
 
 
 # What a manuscript is exported as once every page is done, by their names in events.
-IIIF_MANIFEST, METS, BUNDLE = "iiif-manifest", "mets", "bundle"
-MANUSCRIPT_FORMATS = (IIIF_MANIFEST, METS, BUNDLE)
+IIIF_MANIFEST, METS, BUNDLE, PDF = "iiif-manifest", "mets", "bundle", "pdf"
+MANUSCRIPT_FORMATS = (IIIF_MANIFEST, METS, BUNDLE, PDF)

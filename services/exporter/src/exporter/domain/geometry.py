@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shapely.geometry import LineString, Polygon
+
 from contracts import Box, Point
 
 
@@ -36,3 +38,50 @@ def clamp_box(box: Box, width: int, height: int) -> Box:
     x, y = min(box.x, width), min(box.y, height)
     right, bottom = min(box.right, width), min(box.bottom, height)
     return Box(x=x, y=y, width=right - x, height=bottom - y)
+
+
+def union_box(boxes: list[Box]) -> Box:
+    left, top = min(b.x for b in boxes), min(b.y for b in boxes)
+    right, bottom = max(b.right for b in boxes), max(b.bottom for b in boxes)
+    return Box(x=left, y=top, width=right - left, height=bottom - top)
+
+
+def convex_hull(points: list[Point]) -> list[Point]:
+    """The convex hull, counter-clockwise from the lowest-leftmost point (monotone chain)."""
+    unique = sorted(set(points))
+    if len(unique) <= 2:
+        return unique
+
+    def turn(o: Point, a: Point, b: Point) -> int:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[Point] = []
+    for point in unique:
+        while len(lower) >= 2 and turn(lower[-2], lower[-1], point) <= 0:
+            lower.pop()
+        lower.append(point)
+    upper: list[Point] = []
+    for point in reversed(unique):
+        while len(upper) >= 2 and turn(upper[-2], upper[-1], point) <= 0:
+            upper.pop()
+        upper.append(point)
+    return lower[:-1] + upper[:-1]
+
+
+def is_simple(polygon: list[Point]) -> bool:
+    """A polygon with an area whose edges meet only at shared ends (GEOS' validity)."""
+    if len(set(polygon)) < 3:
+        return False
+    shape = Polygon(polygon)
+    return bool(shape.is_valid) and shape.area > 0
+
+
+def contains(outer: list[Point], inner: list[Point], *, polyline: bool = False) -> bool:
+    """Whether no point of `inner` (a simple polygon, or a `polyline` such as a baseline) lies
+    outside the simple polygon `outer`; touching its edge is inside."""
+    shape = LineString(inner) if polyline or len(set(inner)) < 3 else Polygon(inner)
+    return bool(Polygon(outer).covers(shape))
+
+
+def clamp_points(points: list[Point], width: int, height: int) -> list[Point]:
+    return [(min(max(x, 0), width), min(max(y, 0), height)) for x, y in points]

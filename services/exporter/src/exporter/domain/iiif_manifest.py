@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import MetadataEntry, Range
+from contracts import MetadataEntry, Range, SeeAlso
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
 from exporter.domain.iiif_annotations import PRESENTATION_3, page_annotations
 from exporter.domain.iiif_services import image_body, thumbnail
@@ -50,7 +50,8 @@ def iiif_manifest(
             "type": "Dataset",
             "format": METS_MEDIA_TYPE,
             "profile": "http://www.loc.gov/METS/",
-        }
+        },
+        *(_source_see_also(link, clean) for link in imported.see_also),
     ]
     manifest["items"] = canvases
     known = {canvas["id"] for canvas in canvases}
@@ -58,6 +59,18 @@ def iiif_manifest(
     if ranges:
         manifest["structures"] = ranges
     return manifest
+
+
+def _source_see_also(link: SeeAlso, clean: TextCleaner) -> dict[str, Any]:
+    """The source manifest's own `seeAlso` (a catalogue record), kept with its description."""
+    entry: dict[str, Any] = {"id": link.id, "type": link.type or "Dataset"}
+    if link.label:
+        entry["label"] = _language_map(clean(link.label))
+    if link.format:
+        entry["format"] = link.format
+    if link.profile:
+        entry["profile"] = link.profile
+    return entry
 
 
 def _language_map(text: str) -> dict[str, list[str]]:
@@ -80,9 +93,11 @@ def _canvas(
         "width": width,
         "height": height,
     }
-    if (thumb := thumbnail(page)) is not None:
+    local = urls.local_image(page_id)
+    if local is None and (thumb := thumbnail(page)) is not None:
         canvas["thumbnail"] = [thumb]
-    if (body := image_body(page)) is not None:
+    body = _local_image(local, page) if local is not None else image_body(page)
+    if body is not None:
         painting = f"{urls.canvas(page_id)}/painting"
         canvas["items"] = [
             {
@@ -120,6 +135,14 @@ def _canvas(
             ),
         ]
     return canvas
+
+
+def _local_image(local: tuple[str, str], page: ManuscriptPage) -> dict[str, Any]:
+    path, media_type = local
+    body: dict[str, Any] = {"id": path, "type": "Image", "format": media_type}
+    if (size := page.image_size()) is not None:
+        body["width"], body["height"] = size
+    return body
 
 
 def _see_also(url: str, fmt: PageFormat, profile: str) -> dict[str, Any]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from exporter.domain.formats import PageFormat
+from exporter.domain.workspace import page_file
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,32 @@ class GatewayUrls:
 
     def bundle(self, manuscript_id: UUID) -> str:
         return f"{self._root()}/v1/manuscripts/{manuscript_id}/bundle.zip"
+
+    def local_image(self, page_id: UUID) -> tuple[str, str] | None:
+        """(path, media type) of a page image shipped beside the document; none when served."""
+        return None
+
+
+@dataclass(frozen=True)
+class BundleUrls(GatewayUrls):
+    """Inside a bundle, a file of the bundle is named by its path relative to the bundle's
+    root (where `manifest.json` and `mets.xml` lie); identities (canvases) stay the gateway's.
+
+    `numbers` (page id -> page number) and `images` (page id -> path, media type) are filled
+    as the bundle's pages are written.
+    """
+
+    numbers: MutableMapping[UUID, int] = field(default_factory=dict)
+    images: MutableMapping[UUID, tuple[str, str]] = field(default_factory=dict)
+
+    def page(self, page_id: UUID, fmt: PageFormat) -> str:
+        return page_file(fmt, self.numbers[page_id])
+
+    def manifest(self, manuscript_id: UUID) -> str:
+        return "manifest.json"
+
+    def mets(self, manuscript_id: UUID) -> str:
+        return "mets.xml"
+
+    def local_image(self, page_id: UUID) -> tuple[str, str] | None:
+        return self.images.get(page_id)

@@ -1,4 +1,4 @@
-"""Which image format a file is, from its first bytes (never from its name or declared type)."""
+"""Which image format (or PDF) a file is, from its first bytes (never its name or declared type)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"GIF87a", 0, "image/gif"),
     (b"GIF89a", 0, "image/gif"),
     (b"WEBP", 8, "image/webp"),
+    (b"%PDF-", 0, "application/pdf"),
 )
 HEAD_BYTES = 16
 
 
 def sniff_image(head: bytes) -> str | None:
-    """The media type of an image starting with `head`, or None when it is not one we take."""
+    """The media type of an image or PDF starting with `head`, or None when we take no such file."""
     for signature, offset, media_type in SIGNATURES:
         if head[offset : offset + len(signature)] == signature:
             if media_type == "image/webp" and not head.startswith(b"RIFF"):

@@ -28,7 +28,12 @@ _BINARY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the artifact"},
     304: {"description": "unchanged (If-None-Match)"},
 }
-_MANUSCRIPT_FORMATS = {"iiif-manifest": "iiif-manifest", "mets": "mets", "bundle.zip": "bundle"}
+_MANUSCRIPT_FORMATS = {
+    "iiif-manifest": "iiif-manifest",
+    "mets": "mets",
+    "bundle.zip": "bundle",
+    "searchable.pdf": "pdf",
+}
 
 
 def serve(
@@ -82,7 +87,7 @@ async def page_analysis(
 @router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
 async def page_export(
     page_id: UUID,
-    export: Literal["alto", "page", "text", "annotations"],
+    export: Literal["alto", "page", "text", "annotations", "hocr"],
     request: Request,
     context: Context,
     principal: Reader,
@@ -99,7 +104,7 @@ async def page_export(
 @router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
 async def manuscript_export(
     manuscript_id: UUID,
-    export: Literal["iiif-manifest", "mets", "bundle.zip"],
+    export: Literal["iiif-manifest", "mets", "bundle.zip", "searchable.pdf"],
     request: Request,
     context: Context,
     principal: Reader,

@@ -1,4 +1,5 @@
-"""Uploads: multipart images streamed into the artifact store, then imported like any source."""
+"""Uploads: multipart images and PDFs streamed into the artifact store, then imported like any
+source (a PDF is read by ingest, in the background: one page per PDF page)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from contracts import ArtifactRef, Plan, RequestImport, UploadedImage, UploadSource
 from gateway.application.imports import request_import
+from gateway.domain.pdf_tripwire import PdfTripwire
 from gateway.domain.sniff import HEAD_BYTES, sniff_image
 from gateway.entrypoints.commands import check_corpus
 from gateway.entrypoints.problems import BODY_PROBLEMS, PROBLEM_RESPONSES
@@ -56,7 +58,8 @@ _MULTIPART: dict[str, Any] = {
     openapi_extra=_MULTIPART,
     responses={
         413: PROBLEM_RESPONSES[404] | {"description": "upload over the size limit"},
-        415: PROBLEM_RESPONSES[404] | {"description": "a file is not an image"},
+        415: PROBLEM_RESPONSES[404] | {"description": "a file is neither an image nor a PDF"},
+        422: PROBLEM_RESPONSES[404] | {"description": "a PDF Recto cannot read (encrypted)"},
     },
 )
 async def post_upload(
@@ -121,11 +124,18 @@ async def _store_all(
         head = await upload.read(HEAD_BYTES)
         media_type = sniff_image(head)
         if media_type is None:
-            raise HTTPException(415, f"{upload.filename or 'a file'} is not a supported image")
+            raise HTTPException(
+                415, f"{upload.filename or 'a file'} is not a supported image or PDF"
+            )
         await upload.seek(0)
-        ref = await anyio.to_thread.run_sync(
-            artifacts.put_stream, _chunks(upload.file, limit - total), media_type
-        )
+        chunks = _chunks(upload.file, limit - total)
+        tripwire = PdfTripwire() if media_type == "application/pdf" else None
+        if tripwire is not None:
+            chunks = map(tripwire.feed, chunks)
+        ref = await anyio.to_thread.run_sync(artifacts.put_stream, chunks, media_type)
+        if tripwire is not None and tripwire.encrypted:
+            name = upload.filename or "a file"
+            raise HTTPException(422, f"{name} is an encrypted PDF: Recto reads no encrypted PDF")
         total += ref.bytes
         files.append(
             UploadedImage(

@@ -19,7 +19,7 @@ def corpus_view(row: CorpusRow) -> CorpusOut:
 def manuscript_view(row: ManuscriptRow) -> ManuscriptOut:
     base = f"/v1/manuscripts/{row.manuscript_id}"
     links = {"pages": f"{base}/pages"}
-    names = {"iiif-manifest": "iiif-manifest", "mets": "mets", "bundle": "bundle.zip"}
+    names = {"bundle": "bundle.zip", "pdf": "searchable.pdf"}
     links.update({name: f"{base}/{names.get(name, name)}" for name in row.formats})
     return ManuscriptOut(
         id=row.manuscript_id,

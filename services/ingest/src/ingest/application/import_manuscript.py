@@ -22,6 +22,7 @@ from infra.stage_guard import cancellation
 from ingest.adapters.iiif.documents import parse_document
 from ingest.application.collection_walk import walk_collection
 from ingest.application.manuscript_events import Emitted, failed, manifest_events
+from ingest.application.pdf_uploads import PDF_MEDIA_TYPE, PdfCanvases, pdf_canvases
 from ingest.application.ports import IngestPorts
 from ingest.domain.document_keys import document_keys
 from ingest.domain.manifest import Canvas, CanvasImage, Collection, Manifest
@@ -46,17 +47,7 @@ async def import_manuscript(event: ManuscriptImportRequested, ports: IngestPorts
         )
         return _single(event, Manifest("", 0, source.label, canvases), ports)
     if isinstance(source, UploadSource):
-        canvases = tuple(
-            Canvas(
-                id=f"upload:{index}:{file.artifact.sha256}",
-                label=file.label or file.filename,
-                width=None,
-                height=None,
-                image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
-            )
-            for index, file in enumerate(source.files)
-        )
-        return _single(event, Manifest("", 0, source.label, canvases), ports)
+        return await _upload_events(event, source, ports)
     raise AssertionError(f"unknown source {source!r}")
 
 
@@ -88,3 +79,30 @@ def _single(event: ManuscriptImportRequested, manifest: Manifest, ports: IngestP
         return manifest_events(event, manifest, ports.settings.limits)
     except ImportTooLarge as error:
         return [failed(event, error)]
+
+
+async def _upload_events(
+    event: ManuscriptImportRequested, source: UploadSource, ports: IngestPorts
+) -> Emitted:
+    canvases: list[Canvas] = []
+    pdfs = PdfCanvases()
+    for index, file in enumerate(source.files):
+        if file.artifact.media_type == PDF_MEDIA_TYPE:
+            found = await pdf_canvases(index, file, ports)
+            canvases += found.canvases
+            pdfs.notes += found.notes
+            pdfs.refusals += found.refusals
+            continue
+        canvases.append(
+            Canvas(
+                id=f"upload:{index}:{file.artifact.sha256}",
+                label=file.label or file.filename,
+                width=None,
+                height=None,
+                image=CanvasImage(None, media_type=file.artifact.media_type, upload=file.artifact),
+            )
+        )
+    if len(pdfs.refusals) == 1 and not any(canvas.image for canvas in canvases):
+        return [failed(event, pdfs.refusals[0])]
+    notes = tuple(pdfs.notes)
+    return _single(event, Manifest("", 0, source.label, tuple(canvases), notes=notes), ports)

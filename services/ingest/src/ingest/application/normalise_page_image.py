@@ -21,11 +21,12 @@ from contracts import (
     RecordedEvent,
     page_stream,
 )
-from contracts.errors import FetchError, IngestError, RectoError
+from contracts.errors import FetchError, IngestError, PdfRejected, RectoError
 from contracts.page import IngestStep
 from infra.artifacts import ArtifactStore
 from infra.stage_guard import cancellation, rerun_outdated, skipped
 from ingest.adapters.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
+from ingest.application.pdf_uploads import render_uploaded_page
 from ingest.application.ports import IngestPorts
 from ingest.domain.image_request import choose_request
 
@@ -46,6 +47,7 @@ class SourceImage:
     body: bytes
     url: str | None
     master_size: tuple[int, int] | None = None  # known from info.json when fetched reduced
+    dpi: float | None = None  # a PDF page's, rendered at its native resolution
 
 
 async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
@@ -88,6 +90,14 @@ async def rerun_page_ingest(rerequest: RecordedEvent, ports: IngestPorts) -> Emi
 
 
 async def _source_image(event: PageRegistered, ports: IngestPorts) -> SourceImage:
+    if event.upload is not None and event.upload_page is not None:
+        try:
+            png, dpi = await render_uploaded_page(event, ports)
+        except PdfRejected as error:
+            raise StepFailed("decode", error) from None
+        except RectoError as error:
+            raise StepFailed("fetch", error) from None
+        return SourceImage(png, None, dpi=dpi)
     if event.upload is not None:
         try:
             return SourceImage(
@@ -165,6 +175,7 @@ async def _store(
             derivative=_put_encoded(store, image.derivative),
             thumbnail=_put_encoded(store, image.thumbnail),
             fetched=fetched,
+            resolution_dpi=source.dpi,
         )
 
     try:

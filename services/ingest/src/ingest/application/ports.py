@@ -64,6 +64,9 @@ class IngestSettings:
     thumbnail_size: int = 256
     max_manifest_bytes: int = 64 << 20
     max_pixels: int = 150_000_000
+    pdf_max_pages: int = 2000
+    pdf_default_dpi: float = 300.0
+    pdf_refuse_embedded: bool = True
     limits: ImportLimits = field(default_factory=ImportLimits)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contracts import ArtifactRef, MetadataEntry, Range, SkippedCanvas
+from contracts import ArtifactRef, MetadataEntry, Range, SeeAlso, SkippedCanvas
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class CanvasImage:
     service: ImageService | None = None
     alternatives: tuple[str, ...] = ()
     upload: ArtifactRef | None = None
+    upload_page: int | None = None  # a page of an uploaded PDF, from 1
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Manifest:
     rights: str | None = None
     required_statement: MetadataEntry | None = None
     provider: str | None = None
+    see_also: tuple[SeeAlso, ...] = ()
     structure: tuple[Range, ...] = ()
     notes: tuple[str, ...] = ()
 

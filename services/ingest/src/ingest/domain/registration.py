@@ -26,6 +26,7 @@ def manuscript_imported(
         rights=manifest.rights,
         required_statement=manifest.required_statement,
         provider=manifest.provider,
+        see_also=list(manifest.see_also),
         structure=list(manifest.structure),
         skipped=manifest.skipped,
         notes=[*manifest.notes, *_alternative_notes(manifest)],
@@ -69,6 +70,7 @@ def register_canvases(
                 image_service=service.id if service else None,
                 image_service_version=service.version if service else None,
                 upload=image.upload,
+                upload_page=image.upload_page,
             )
         )
     return pages

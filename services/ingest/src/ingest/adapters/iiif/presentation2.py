@@ -13,6 +13,7 @@ from ingest.adapters.iiif.services import ServiceReference, first_image_service
 from ingest.adapters.iiif.values import (
     Dimension,
     Lenient,
+    SeeAlsoLinks,
     Text,
     as_list,
     id_field,
@@ -103,6 +104,7 @@ class ManifestModel(Lenient):
     metadata: Annotated[list[MetadataPair], Objects] = Field(default_factory=list)
     license: Text = None
     attribution: Text = None
+    see_also: SeeAlsoLinks = Field(default_factory=list, alias="seeAlso")
     viewing_direction: str | None = Field(default=None, alias="viewingDirection")
     sequences: Annotated[list[Sequence], BeforeValidator(as_list)] = Field(default_factory=list)
     structures: Annotated[list[RangeModel], Objects] = Field(default_factory=list)
@@ -135,6 +137,7 @@ class ManifestModel(Lenient):
                 if self.attribution
                 else None
             ),
+            see_also=tuple(self.see_also),
             structure=tuple(range_tree(self.structures)),
             notes=tuple(notes),
         )

@@ -13,6 +13,7 @@ from ingest.adapters.iiif.services import ServiceReference, first_image_service
 from ingest.adapters.iiif.values import (
     Dimension,
     Lenient,
+    SeeAlsoLinks,
     Text,
     as_list,
     id_field,
@@ -149,6 +150,7 @@ class ManifestModel(Lenient):
     rights: str | None = None
     required_statement: MetadataPair | None = Field(default=None, alias="requiredStatement")
     provider: Annotated[list[Agent], Objects] = Field(default_factory=list)
+    see_also: SeeAlsoLinks = Field(default_factory=list, alias="seeAlso")
     viewing_direction: str | None = Field(default=None, alias="viewingDirection")
     items: Annotated[list[CanvasModel], Objects] = Field(default_factory=list)
     structures: Annotated[list[RangeModel], Objects] = Field(default_factory=list)
@@ -172,6 +174,7 @@ class ManifestModel(Lenient):
                 else None
             ),
             provider="; ".join(providers) or None,
+            see_also=tuple(self.see_also),
             structure=tuple(r.to_domain() for r in self.structures),
             notes=() if self.context else ("no @context",),
         )

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BeforeValidator, ConfigDict, Field
 from pydantic import BaseModel as _BaseModel
 
+from contracts import SeeAlso
+
 PREFERRED_LANGUAGES = ("en", "none", "@none")
 
 
@@ -71,7 +73,31 @@ def only_objects(value: Any) -> list[Any]:
     return [item for item in as_list(value) if isinstance(item, dict)]
 
 
+def see_also_links(value: Any) -> list[SeeAlso]:
+    """`seeAlso` as bare URLs (v2), objects with `@id`/`id`, or a list of either."""
+    links = []
+    for item in as_list(value):
+        if isinstance(item, str):
+            links.append(SeeAlso(id=item))
+        elif isinstance(item, dict) and isinstance(item.get("id", item.get("@id")), str):
+            links.append(
+                SeeAlso(
+                    id=item.get("id", item.get("@id")),
+                    type=_plain(item.get("type", item.get("@type"))),
+                    format=_plain(item.get("format")),
+                    profile=_plain(item.get("profile")),
+                    label=language_text(item.get("label")),
+                )
+            )
+    return links
+
+
+def _plain(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 Text = Annotated[str | None, BeforeValidator(language_text)]
+SeeAlsoLinks = Annotated[list[SeeAlso], BeforeValidator(see_also_links)]
 Dimension = Annotated[int | None, BeforeValidator(dimension)]
 
 
