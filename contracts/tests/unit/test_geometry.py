@@ -1,4 +1,3 @@
-import itertools
 import math
 
 from hypothesis import assume, given
@@ -22,33 +21,22 @@ point = st.tuples(coordinate, coordinate)
 
 @st.composite
 def star_polygons(draw: st.DrawFn) -> list[tuple[int, int]]:
-    """Simple polygons: points at strictly increasing angles around a centre (star-shaped)."""
+    """Simple polygons: points at strictly increasing angles around a centre (star-shaped).
+
+    Each angle keeps within a fifth of a step of its regular place, so neighbours stay apart
+    and no gap reaches half a turn: the outline is simple by construction, nothing filtered.
+    """
     count = draw(st.integers(min_value=3, max_value=24))
-    angles = sorted(
-        draw(
-            st.lists(
-                st.floats(min_value=0, max_value=2 * math.pi, exclude_max=True),
-                min_size=count,
-                max_size=count,
-                unique=True,
-            )
-        )
-    )
-    assume(all(b - a > 0.05 for a, b in itertools.pairwise(angles)))
-    assume(angles[0] + 2 * math.pi - angles[-1] > 0.05)
-    assume(
-        max(b - a for a, b in zip(angles, [*angles[1:], angles[0] + 2 * math.pi], strict=True))
-        < math.pi
-    )
+    step = 2 * math.pi / count
+    jitters = draw(st.lists(st.floats(-0.2, 0.2), min_size=count, max_size=count))
     radii = draw(
         st.lists(st.integers(min_value=200, max_value=400), min_size=count, max_size=count)
     )
-    points = [
+    angles = [(i + jitter) * step for i, jitter in enumerate(jitters)]
+    return [
         (round(500 + r * math.cos(a)), round(500 + r * math.sin(a)))
         for a, r in zip(angles, radii, strict=True)
     ]
-    assume(len(set(points)) == len(points))
-    return points
 
 
 @given(star_polygons())
