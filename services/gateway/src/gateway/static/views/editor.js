@@ -21,7 +21,7 @@ export function lineEditor({ pageId, mark, reload }) {
 
   function item(line) {
     const button = h("button", {
-      type: "button", class: "transcription-line", "aria-label": `edit line ${line.id}`,
+      type: "button", class: "transcription-line", title: `edit line ${line.id}`,
       onclick: () => open(line.id),
       onfocus: () => mark(line.id, "active", true), onblur: () => mark(line.id, "active", false),
       onmouseenter: () => mark(line.id, "active", true), onmouseleave: () => mark(line.id, "active", false),
