@@ -317,7 +317,7 @@ def test_a_corpus_is_created_imported_into_and_its_jobs_cancelled_and_retried(
 
         # Images uploaded from the browser become a manuscript of their own.
         [scan] = generated_pages(1)
-        page.get_by_label("images").set_input_files(
+        page.get_by_label("images", exact=True).set_input_files(
             [{"name": "scan.png", "mimeType": "image/png", "buffer": scan.data}]
         )
         page.get_by_label("label (optional)").fill("A scanned letter")
