@@ -206,7 +206,13 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(
 @pytest.fixture
 def secured_gateway(database_url: str, tmp_path: Path) -> Iterator[str]:
     """The gateway alone, with API keys required, served by uvicorn on a loopback port."""
-    settings = Settings(database_url=database_url, nats_url=None, artifacts=tmp_path / "artifacts")
+    # Loopback sources are allowed: a test imports from 127.0.0.1, which no service fetches.
+    settings = Settings(
+        database_url=database_url,
+        nats_url=None,
+        artifacts=tmp_path / "artifacts",
+        fetch_allow="127.0.0.1",
+    )
     app = create_gateway_app(settings, GatewaySettings(auth="on", feed_heartbeat_seconds=1.0))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))

@@ -8,18 +8,22 @@ import * as home from "./views/home.js";
 import * as keys from "./views/keys.js";
 import * as manuscript from "./views/manuscript.js";
 import * as page from "./views/page.js";
+import * as search from "./views/search.js";
 
+// Each view is mounted with the id in its path and the parameters after a `?`.
 const ROUTES = [
   [/^#\/corpus\/([\w-]+)$/, corpus],
   [/^#\/manuscript\/([\w-]+)$/, manuscript],
   [/^#\/page\/([\w-]+)$/, page],
   [/^#\/(keys)$/, keys],
+  [/^#\/(search)$/, search],
 ];
 
 const root = document.getElementById("view");
 const feedState = document.getElementById("feed-state");
 const keyForm = document.getElementById("key-form");
 const forgetKey = document.getElementById("key-forget");
+document.getElementById("search-slot").replaceChildren(search.searchForm());
 let current = null;
 let feeds = [];
 
@@ -34,9 +38,10 @@ function showError(error) {
 
 function route() {
   if (current) current.dispose();
-  const [, match, view] = ROUTES.map(([pattern, module]) => [pattern, location.hash.match(pattern), module])
+  const [path, query = ""] = location.hash.split(/\?(.*)/s);
+  const [, match, view] = ROUTES.map(([pattern, module]) => [pattern, path.match(pattern), module])
     .find(([, found]) => found) || [null, null, home];
-  current = view.mount(root, match ? match[1] : null);
+  current = view.mount(root, match ? match[1] : null, new URLSearchParams(query));
   current.loaded.catch(showError);
 }
 

@@ -47,8 +47,16 @@ export function refresher(load, { soon = 150, settle = 1500 } = {}) {
   let first = null;
   let second = null;
   let running = Promise.resolve();
-  const run = () => { running = running.then(load).catch((error) => console.warn(error)); };
+  const run = () => {
+    running = running.then(load).catch((error) => console.warn(error));
+    return running;
+  };
   return {
+    // Load at once (after any load under way), e.g. after the page's own command.
+    now() {
+      clearTimeout(first);
+      return run();
+    },
     schedule() {
       clearTimeout(first);
       clearTimeout(second);

@@ -3,7 +3,8 @@
 import { withKey } from "../api.js";
 import { h } from "../dom.js";
 
-const SKIP = new Set(["pages", "history"]);
+// API resources rather than files: the page itself shows them.
+const SKIP = new Set(["pages", "history", "transcription", "versions"]);
 
 export function updateDownloads(list, links) {
   const entries = Object.entries(links).filter(([name]) => !SKIP.has(name));

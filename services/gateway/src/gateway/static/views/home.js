@@ -1,8 +1,9 @@
-// The overview: corpora, and recent jobs with live per-stage progress.
+// The overview: corpora (and a form for a new one), and recent jobs with live progress.
 
 import { api } from "../api.js";
 import { h, keyed, refresher } from "../dom.js";
 import { crumbs } from "./crumbs.js";
+import { newCorpusForm } from "./forms.js";
 import { jobCard, updateJobCard } from "./progress.js";
 
 export function mount(root) {
@@ -11,7 +12,8 @@ export function mount(root) {
   const jobs = h("div", { class: "jobs" });
   const empty = h("p", { class: "muted" }, "No jobs yet: import a manifest or upload images.");
   root.replaceChildren(
-    h("section", {}, h("h2", {}, "Corpora"), corpora),
+    h("section", {}, h("h2", {}, "Corpora"), corpora, h("details", { class: "command" },
+      h("summary", {}, "New corpus"), newCorpusForm())),
     h("section", {}, h("h2", {}, "Jobs"), empty, jobs),
   );
 

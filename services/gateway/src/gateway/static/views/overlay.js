@@ -42,7 +42,8 @@ export function drawOverlay(layer, analysis) {
   }
 }
 
-export function highlightLine(layer, lineId, on) {
+// `className` says why: "active" (pointed at), "editing" or "found" (by a search).
+export function markLine(layer, lineId, className, on) {
   const drawn = layer.querySelector(`[data-line="${CSS.escape(lineId)}"]`);
-  if (drawn) drawn.classList.toggle("active", on);
+  if (drawn) drawn.classList.toggle(className, on);
 }
