@@ -15,6 +15,8 @@ from gateway.adapters.health import HealthProbe
 from gateway.adapters.migrate import upgrade_async
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
+from gateway.adapters.search_index import PostgresSearchIndex
+from gateway.adapters.search_projection import SearchProjection
 from gateway.application.completion import complete_finished_jobs
 from gateway.application.ports import PlanValidator, accept_any_plan
 from gateway.entrypoints.app import create_app
@@ -42,7 +44,7 @@ def create_gateway_app(
     def start(metrics: GatewayMetrics) -> contextlib.AbstractAsyncContextManager[GatewayContext]:
         return running_gateway(shared, own, plan_validator, metrics)
 
-    return create_app(start)
+    return create_app(start, own.cors_origins)
 
 
 @contextlib.asynccontextmanager
@@ -62,12 +64,13 @@ async def running_gateway(
     store = await PostgresEventStore.connect(settings.database_url, max_size=20)
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
+    artifacts = FileArtifactStore(settings.artifacts)
     context = GatewayContext(
         settings=gateway_settings,
         store=store,
         read_models=read_models,
         keys=PostgresKeyStore(store.pool),
-        artifacts=FileArtifactStore(settings.artifacts),
+        artifacts=artifacts,
         hub=FeedHub(
             store,
             queue_events=gateway_settings.feed_queue_events,
@@ -82,10 +85,12 @@ async def running_gateway(
         ),
         plan_validator=plan_validator,
         metrics=metrics,
+        search=PostgresSearchIndex(store.pool),
     )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(ProjectionRunner(store, projection).run(stop)),
+        asyncio.create_task(ProjectionRunner(store, SearchProjection(artifacts)).run(stop)),
         asyncio.create_task(context.hub.run(stop)),
         asyncio.create_task(
             _watch_completions(context, stop, gateway_settings.completion_poll_seconds)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
+from gateway.entrypoints import (
+    artifacts,
+    commands,
+    content_search,
+    events,
+    feed,
+    health,
+    reads,
+    search,
+    uploads,
+)
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.metrics import GatewayMetrics
@@ -17,8 +28,9 @@ from gateway.entrypoints.timing import RequestTiming
 ContextFactory = Callable[[GatewayMetrics], AbstractAsyncContextManager[GatewayContext]]
 
 
-def create_app(start: ContextFactory) -> FastAPI:
-    """`start` builds the gateway's context (and its background tasks) for the app's lifetime."""
+def create_app(start: ContextFactory, cors_origins: Sequence[str] = ("*",)) -> FastAPI:
+    """`start` builds the gateway's context (and its background tasks) for the app's lifetime;
+    `cors_origins` may read answers from a browser (IIIF viewers load manifests and search)."""
     metrics = GatewayMetrics()
 
     @asynccontextmanager
@@ -35,8 +47,27 @@ def create_app(start: ContextFactory) -> FastAPI:
     )
     install_problem_handlers(app)
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
-    for module in (health, commands, uploads, reads, events, feed, artifacts):
+    for module in (
+        health,
+        commands,
+        uploads,
+        reads,
+        search,
+        content_search,
+        events,
+        feed,
+        artifacts,
+    ):
         app.include_router(module.router)
     install_dashboard(app)
     app.add_middleware(RequestTiming, metrics=metrics)
+    # Reads only, never with credentials: a key travels in a header the viewer is given.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(cors_origins),
+        allow_methods=["GET", "HEAD"],
+        allow_headers=["X-API-Key", "Authorization", "If-None-Match"],
+        expose_headers=["ETag"],
+        allow_credentials=False,
+    )
     return app

@@ -9,6 +9,7 @@ from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
 from gateway.adapters.queries import ReadModels
 from gateway.application.ports import PlanValidator
+from gateway.application.search import SearchIndex
 from gateway.domain.rate_limit import RateLimiter
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
@@ -27,6 +28,7 @@ class GatewayContext:
     health: HealthProbe
     plan_validator: PlanValidator
     metrics: GatewayMetrics
+    search: SearchIndex
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,194 @@
+"""Queries over the search projection: near words, ranked hits with snippets, autocomplete.
+
+A line matches when its vector matches the query parsed by its own language's configuration
+(each language branch uses the GIN index on its own); typo-tolerant queries add the lexicon's
+near words as alternatives. The rank adds `ts_rank` to the trigram `word_similarity` of the
+query and the line, so an exact spelling outranks a near one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from contracts import Box
+from gateway.domain.search_hits import Hit, HitPage, SearchFilters
+from gateway.domain.search_lines import CONFIGS
+from gateway.domain.search_query import START, STOP, Cursor, SearchQuery, read_marks
+
+_NEAR_WORDS = """
+WITH words AS (
+    SELECT DISTINCT unnest(tsvector_to_array(
+        to_tsvector('recto_simple', recto_search_text($1)))) AS word)
+SELECT w.word, coalesce(array_agg(t.term) FILTER (WHERE t.term IS NOT NULL), '{}') AS near
+FROM words w LEFT JOIN LATERAL (
+    SELECT term FROM gw_search_terms WHERE term % w.word
+    ORDER BY similarity(term, w.word) DESC, term LIMIT $2) t ON true
+GROUP BY w.word
+"""
+_FOLD = "lower(unaccent(recto_search_text({})))"
+_HEADLINE_OPTIONS = f"HighlightAll=true, StartSel={START}, StopSel={STOP}"
+_AUTOCOMPLETE = """
+SELECT word, count(*) AS lines
+FROM gw_search_lines l,
+     unnest(tsvector_to_array(to_tsvector('recto_simple', recto_search_text(l.text)))) AS word
+WHERE l.manuscript_id = $1 AND ({match}) AND word LIKE $3 || '%'
+GROUP BY word ORDER BY count(*) DESC, word LIMIT $4
+"""
+
+
+def _tsquery(config: str, fuzzy: bool) -> str:
+    exact = f"websearch_to_tsquery('recto_{config}', $1)"
+    return f"({exact} || to_tsquery('recto_{config}', $2))" if fuzzy else exact
+
+
+def _match(fuzzy: bool) -> str:
+    return " OR ".join(f"(l.config = '{c}' AND l.tsv @@ {_tsquery(c, fuzzy)})" for c in CONFIGS)
+
+
+def _query_of_line(alias: str, fuzzy: bool) -> str:
+    whens = " ".join(f"WHEN '{c}' THEN {_tsquery(c, fuzzy)}" for c in CONFIGS)
+    return f"CASE {alias}.config {whens} END"
+
+
+class PostgresSearchIndex:
+    def __init__(self, pool: asyncpg.Pool, *, near_word_candidates: int = 20) -> None:
+        self.pool = pool
+        self.near_word_candidates = near_word_candidates
+
+    async def near_words(self, text: str) -> dict[str, list[str]]:
+        """Each folded word of the query with the lexicon's words most like it."""
+        records = await self.pool.fetch(_NEAR_WORDS, text, self.near_word_candidates)
+        return {r["word"]: list(r["near"]) for r in records}
+
+    async def search(
+        self,
+        query: SearchQuery,
+        fuzzy: str | None,
+        filters: SearchFilters,
+        *,
+        limit: int,
+        cursor: Cursor | None = None,
+        offset: int = 0,
+    ) -> HitPage:
+        sql, args = _search_sql(query, fuzzy, filters, limit, cursor, offset)
+        records = await self.pool.fetch(sql, *args)
+        total = int(records[0]["total"]) if records else 0
+        if not records and (cursor is not None or offset):
+            total = await self._count(query, fuzzy, filters)
+        return HitPage([_hit(r) for r in records], total)
+
+    async def _count(self, query: SearchQuery, fuzzy: str | None, filters: SearchFilters) -> int:
+        args: list[Any] = [query.text, *([fuzzy] if fuzzy else [])]
+        where = _where(filters, args, fuzzy is not None)
+        return int(
+            await self.pool.fetchval(f"SELECT count(*) FROM gw_search_lines l {where}", *args)
+        )
+
+    async def autocomplete(
+        self, manuscript_id: UUID, prefix: str, limit: int
+    ) -> list[tuple[str, int]]:
+        """Words of the manuscript starting with the folded prefix, the most frequent first."""
+        folded = await self.pool.fetchval(f"SELECT {_FOLD.format('$1::text')}", prefix)
+        if not folded or not folded.isalnum():
+            return []
+        prefix_query = "'" + folded.replace("'", "''") + "':*"
+        match = " OR ".join(
+            f"(l.config = '{c}' AND l.tsv @@ to_tsquery('recto_{c}', $2))" for c in CONFIGS
+        )
+        records = await self.pool.fetch(
+            _AUTOCOMPLETE.format(match=match), manuscript_id, prefix_query, folded, limit
+        )
+        return [(r["word"], int(r["lines"])) for r in records]
+
+
+def _where(filters: SearchFilters, args: list[Any], fuzzy: bool) -> str:
+    clauses = [f"({_match(fuzzy)})"]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.visible is not None:
+        clauses.append(f"l.corpus_id = ANY({arg(sorted(filters.visible))}::uuid[])")
+    if filters.corpus_id is not None:
+        clauses.append(f"l.corpus_id = {arg(filters.corpus_id)}")
+    if filters.manuscript_id is not None:
+        clauses.append(f"l.manuscript_id = {arg(filters.manuscript_id)}")
+    if filters.status is not None:
+        clauses.append(
+            f"l.page_id IN (SELECT page_id FROM gw_pages WHERE status = {arg(filters.status)})"
+        )
+    if filters.recorded_from is not None:
+        clauses.append(f"l.recorded_at >= {arg(filters.recorded_from)}")
+    if filters.recorded_to is not None:
+        clauses.append(f"l.recorded_at <= {arg(filters.recorded_to)}")
+    return "WHERE " + " AND ".join(clauses)
+
+
+def _search_sql(
+    query: SearchQuery,
+    fuzzy: str | None,
+    filters: SearchFilters,
+    limit: int,
+    cursor: Cursor | None,
+    offset: int,
+) -> tuple[str, list[Any]]:
+    has_fuzzy = fuzzy is not None
+    args: list[Any] = [query.text, *([fuzzy] if has_fuzzy else [])]
+    where = _where(filters, args, has_fuzzy)
+    rank = (
+        f"ts_rank(l.tsv, {_query_of_line('l', has_fuzzy)}) + "
+        f"word_similarity({_FOLD.format('$1')}, {_FOLD.format('l.text')})"
+    )
+    after = ""
+    if cursor is not None:
+        args += [cursor.score, cursor.page_id, cursor.line_no]
+        n = len(args)
+        after = (
+            f"WHERE score < ${n - 2}::real OR (score = ${n - 2}::real "
+            f"AND (page_id, line_no) > (${n - 1}::uuid, ${n}::int))"
+        )
+    args += [limit, offset, _HEADLINE_OPTIONS]
+    n = len(args)
+    sql = f"""
+    WITH ranked AS (
+        SELECT l.page_id, l.line_no, l.line_id, l.region_id, l.manuscript_id, l.corpus_id,
+               l.text, l.language, l.config, l.x, l.y, l.w, l.h, l.image_width,
+               l.image_height, l.canvas_width, l.canvas_height, l.recorded_at,
+               ({rank})::real AS score, count(*) OVER () AS total
+        FROM gw_search_lines l {where}
+    ), hits AS (
+        SELECT * FROM ranked {after}
+        ORDER BY score DESC, page_id, line_no LIMIT ${n - 2} OFFSET ${n - 1}
+    )
+    SELECT hits.*, p.canvas_id, gp.status,
+           ts_headline(('recto_' || hits.config)::regconfig, recto_search_text(hits.text),
+                       {_query_of_line("hits", has_fuzzy)}, ${n}) AS marked
+    FROM hits JOIN gw_search_pages p USING (page_id) LEFT JOIN gw_pages gp USING (page_id)
+    ORDER BY hits.score DESC, hits.page_id, hits.line_no
+    """
+    return sql, args
+
+
+def _hit(record: asyncpg.Record) -> Hit:
+    return Hit(
+        page_id=record["page_id"],
+        line_no=record["line_no"],
+        line_id=record["line_id"],
+        region_id=record["region_id"],
+        manuscript_id=record["manuscript_id"],
+        corpus_id=record["corpus_id"],
+        text=record["text"],
+        language=record["language"],
+        score=float(record["score"]),
+        snippet=read_marks(record["marked"]),
+        box=Box(x=record["x"], y=record["y"], width=record["w"], height=record["h"]),
+        image_size=(record["image_width"], record["image_height"]),
+        canvas_size=(record["canvas_width"], record["canvas_height"]),
+        canvas_id=record["canvas_id"],
+        status=record["status"],
+        recorded_at=record["recorded_at"],
+    )

@@ -1,0 +1,43 @@
+"""Search the indexed lines: refuse malformed queries, widen bare words to their near spellings
+(OCR reads one letter wrong more often than not), then rank."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+from gateway.domain.search_hits import HitPage, SearchFilters
+from gateway.domain.search_query import Cursor, SearchQuery, fuzzy_tsquery, near_words
+
+
+class SearchIndex(Protocol):
+    async def near_words(self, text: str) -> dict[str, list[str]]: ...
+    async def search(
+        self,
+        query: SearchQuery,
+        fuzzy: str | None,
+        filters: SearchFilters,
+        *,
+        limit: int,
+        cursor: Cursor | None = None,
+        offset: int = 0,
+    ) -> HitPage: ...
+    async def autocomplete(
+        self, manuscript_id: UUID, prefix: str, limit: int
+    ) -> list[tuple[str, int]]: ...
+
+
+async def search_lines(
+    index: SearchIndex,
+    query: SearchQuery,
+    filters: SearchFilters,
+    *,
+    limit: int,
+    cursor: Cursor | None = None,
+    offset: int = 0,
+) -> HitPage:
+    fuzzy = None
+    if query.bare_words:
+        candidates = await index.near_words(query.text)
+        fuzzy = fuzzy_tsquery({word: near_words(word, near) for word, near in candidates.items()})
+    return await index.search(query, fuzzy, filters, limit=limit, cursor=cursor, offset=offset)

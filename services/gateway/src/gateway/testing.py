@@ -1,0 +1,118 @@
+"""Test helpers: pages made searchable the way the pipeline does it, registered, then exported
+with an analysis artifact that the search projection reads back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from contracts import (
+    Box,
+    EngineInfo,
+    Line,
+    Metadata,
+    PageAnalysis,
+    PageExported,
+    PageImage,
+    PageRegistered,
+    Region,
+    page_stream,
+)
+from infra.artifacts import FileArtifactStore
+from infra.eventstore import PostgresEventStore
+from infra.testing.pipeline import eventually
+
+
+def analysis(
+    lines: list[str], languages: list[str], *, width: int = 1000, height: int = 1500
+) -> PageAnalysis:
+    """One region, a line every 50 pixels from the top, each as wide as its text."""
+    built = [
+        Line(
+            id=f"l{n}", text=text, bbox=Box(x=100, y=100 + 50 * n, width=12 * len(text), height=40)
+        )
+        for n, text in enumerate(lines)
+    ]
+    return PageAnalysis(
+        image=PageImage(width=width, height=height),
+        regions=[
+            Region(
+                id="r0", bbox=Box(x=90, y=90, width=800, height=60 * len(lines) + 20), lines=built
+            )
+        ],
+        languages=languages,
+        engine=EngineInfo(name="ground-truth"),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+async def register(
+    store: PostgresEventStore,
+    corpus_id: UUID,
+    manuscript_id: UUID,
+    index: int,
+    *,
+    canvas: tuple[int, int] | None = None,
+    canvas_id: str | None = None,
+) -> UUID:
+    page_id = uuid4()
+    await store.append(
+        page_stream(page_id),
+        [
+            PageRegistered(
+                page_id=page_id,
+                manuscript_id=manuscript_id,
+                corpus_id=corpus_id,
+                index=index,
+                label=f"p. {index + 1}",
+                canvas_id=canvas_id,
+                canvas_width=canvas[0] if canvas else None,
+                canvas_height=canvas[1] if canvas else None,
+            )
+        ],
+        metadata=Metadata(actor="ingest"),
+    )
+    return page_id
+
+
+async def export(
+    store: PostgresEventStore, artifacts: FileArtifactStore, page_id: UUID, page: PageAnalysis
+) -> None:
+    ref = artifacts.put(page.model_dump_json().encode(), PageAnalysis.media_type)
+    await store.append(
+        page_stream(page_id),
+        [PageExported(page_id=page_id, analysis=ref, formats={})],
+        metadata=Metadata(actor="exporter"),
+    )
+
+
+async def searchable_page(
+    store: PostgresEventStore,
+    artifacts: FileArtifactStore,
+    corpus_id: UUID,
+    manuscript_id: UUID,
+    index: int,
+    page: PageAnalysis,
+    **canvas: object,
+) -> UUID:
+    page_id = await register(store, corpus_id, manuscript_id, index, **canvas)  # type: ignore[arg-type]
+    await export(store, artifacts, page_id, page)
+    return page_id
+
+
+async def search_caught_up(pool: asyncpg.Pool) -> None:
+    """Wait until the search projection has applied every page event in the store."""
+
+    async def done() -> bool:
+        head = await pool.fetchval(
+            "SELECT coalesce(max(position), 0) FROM events "
+            "WHERE type IN ('page.registered', 'page.exported')"
+        )
+        seen = await pool.fetchval(
+            "SELECT position FROM checkpoints WHERE consumer = 'gateway-search'"
+        )
+        return seen is not None and seen >= head
+
+    await eventually(done, timeout=30)
