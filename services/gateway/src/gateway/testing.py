@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 
 from contracts import (
     Box,
@@ -116,3 +117,20 @@ async def search_caught_up(pool: asyncpg.Pool) -> None:
         return seen is not None and seen >= head
 
     await eventually(done, timeout=30)
+
+
+async def new_manuscript(client: httpx.AsyncClient, slug: str) -> tuple[UUID, UUID]:
+    """A corpus and a manuscript imported into it, as the API creates them."""
+    corpus = await client.post("/v1/corpora", json={"slug": slug, "title": slug.title()})
+    corpus_id = corpus.json()["id"]
+    accepted = await client.post(
+        f"/v1/corpora/{corpus_id}/imports",
+        json={"source": {"kind": "iiif", "url": f"https://example.org/{slug}.json"}},
+    )
+    manuscript_id = accepted.json()["manuscript_id"]
+
+    async def visible() -> bool:
+        return (await client.get(f"/v1/manuscripts/{manuscript_id}")).status_code == 200
+
+    await eventually(visible)
+    return UUID(corpus_id), UUID(manuscript_id)

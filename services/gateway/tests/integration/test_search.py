@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 import httpx
@@ -15,7 +14,14 @@ import pytest
 from contracts import PageAnalysis, PageAnalysisStarted, PageExported, page_stream
 from gateway.adapters.api_keys import create_api_key
 from gateway.adapters.search_projection import SEARCH_TABLES, SearchProjection
-from gateway.testing import analysis, export, register, search_caught_up, searchable_page
+from gateway.testing import (
+    analysis,
+    export,
+    new_manuscript,
+    register,
+    search_caught_up,
+    searchable_page,
+)
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.projections import ProjectionRunner
@@ -33,23 +39,6 @@ FRENCH = [
     "Le château de la Belle au bois dormant était caché",
     "derrière une forêt d'épines où nul n'osait entrer.",
 ]
-
-
-async def new_manuscript(client: httpx.AsyncClient, slug: str) -> tuple[UUID, UUID]:
-    """A corpus and a manuscript imported into it, as the API creates them."""
-    corpus = await client.post("/v1/corpora", json={"slug": slug, "title": slug.title()})
-    corpus_id = corpus.json()["id"]
-    accepted = await client.post(
-        f"/v1/corpora/{corpus_id}/imports",
-        json={"source": {"kind": "iiif", "url": f"https://example.org/{slug}.json"}},
-    )
-    manuscript_id = accepted.json()["manuscript_id"]
-
-    async def visible() -> bool:
-        return (await client.get(f"/v1/manuscripts/{manuscript_id}")).status_code == 200
-
-    await eventually(visible)
-    return UUID(corpus_id), UUID(manuscript_id)
 
 
 @pytest.fixture
