@@ -3,11 +3,17 @@ with an analysis artifact that the search projection reads back."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
+import uvicorn
 
 from contracts import (
     Box,
@@ -21,8 +27,11 @@ from contracts import (
     Region,
     page_stream,
 )
+from gateway.bootstrap import create_gateway_app
+from gateway.settings import GatewaySettings
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
+from infra.settings import Settings
 from infra.testing.pipeline import eventually
 
 
@@ -134,3 +143,35 @@ async def new_manuscript(client: httpx.AsyncClient, slug: str) -> tuple[UUID, UU
 
     await eventually(visible)
     return UUID(corpus_id), UUID(manuscript_id)
+
+
+@contextlib.contextmanager
+def served_gateway(
+    settings: Settings, gateway_settings: GatewaySettings, *, start_timeout: float = 30.0
+) -> Iterator[str]:
+    """The gateway under uvicorn in a thread, on a free loopback port that is also its public
+    URL (so the ids it writes resolve); yields that URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    own = gateway_settings.model_copy(update={"public_url": url})
+    config = uvicorn.Config(
+        create_gateway_app(settings, own),
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not server.started:
+        raise RuntimeError("the gateway did not start")
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
