@@ -85,7 +85,7 @@ async def running_gateway(
         ),
         plan_validator=plan_validator,
         metrics=metrics,
-        search=PostgresSearchIndex(store.pool),
+        search=PostgresSearchIndex(store.pool, rank_window=gateway_settings.search_rank_window),
     )
     stop = asyncio.Event()
     tasks = [

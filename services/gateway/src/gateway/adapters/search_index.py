@@ -2,8 +2,10 @@
 
 A line matches when its vector matches the query parsed by its own language's configuration
 (each language branch uses the GIN index on its own); typo-tolerant queries add the lexicon's
-near words as alternatives. The rank adds `ts_rank` to the trigram `word_similarity` of the
-query and the line, so an exact spelling outranks a near one.
+near words as alternatives. The rank adds to `ts_rank` 1 for a line holding the words as
+asked, or else the trigram `word_similarity` of query and line (below 1): an exact spelling
+outranks a near one. Ranking reads at most `rank_window` matches (the first found): a word
+on most pages is ranked within that window and its total reported as a lower bound.
 """
 
 from __future__ import annotations
@@ -39,24 +41,13 @@ GROUP BY word ORDER BY count(*) DESC, word LIMIT $4
 """
 
 
-def _tsquery(config: str, fuzzy: bool) -> str:
-    exact = f"websearch_to_tsquery('recto_{config}', $1)"
-    return f"({exact} || to_tsquery('recto_{config}', $2))" if fuzzy else exact
-
-
-def _match(fuzzy: bool) -> str:
-    return " OR ".join(f"(l.config = '{c}' AND l.tsv @@ {_tsquery(c, fuzzy)})" for c in CONFIGS)
-
-
-def _query_of_line(alias: str, fuzzy: bool) -> str:
-    whens = " ".join(f"WHEN '{c}' THEN {_tsquery(c, fuzzy)}" for c in CONFIGS)
-    return f"CASE {alias}.config {whens} END"
-
-
 class PostgresSearchIndex:
-    def __init__(self, pool: asyncpg.Pool, *, near_word_candidates: int = 20) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, near_word_candidates: int = 20, rank_window: int = 2000
+    ) -> None:
         self.pool = pool
         self.near_word_candidates = near_word_candidates
+        self.rank_window = rank_window
 
     async def near_words(self, text: str) -> dict[str, list[str]]:
         """Each folded word of the query with the lexicon's words most like it."""
@@ -73,19 +64,25 @@ class PostgresSearchIndex:
         cursor: Cursor | None = None,
         offset: int = 0,
     ) -> HitPage:
-        sql, args = _search_sql(query, fuzzy, filters, limit, cursor, offset)
+        sql, args = _search_sql(query, fuzzy, filters, limit, cursor, offset, self.rank_window)
         records = await self.pool.fetch(sql, *args)
-        total = int(records[0]["total"]) if records else 0
-        if not records and (cursor is not None or offset):
+        if records:
+            total = int(records[0]["total"])
+        elif cursor is not None or offset:
             total = await self._count(query, fuzzy, filters)
-        return HitPage([_hit(r) for r in records], total)
+        else:
+            total = 0
+        return HitPage([_hit(r) for r in records], total, exact=total < self.rank_window)
 
     async def _count(self, query: SearchQuery, fuzzy: str | None, filters: SearchFilters) -> int:
         args: list[Any] = [query.text, *([fuzzy] if fuzzy else [])]
-        where = _where(filters, args, fuzzy is not None)
-        return int(
-            await self.pool.fetchval(f"SELECT count(*) FROM gw_search_lines l {where}", *args)
+        where = _where(filters, args)
+        args.append(self.rank_window)
+        sql = (
+            f"WITH q AS MATERIALIZED ({_queries(fuzzy is not None)}) SELECT count(*) FROM "
+            f"(SELECT 1 FROM q, gw_search_lines l {where} LIMIT ${len(args)}) found"
         )
+        return int(await self.pool.fetchval(sql, *args))
 
     async def autocomplete(
         self, manuscript_id: UUID, prefix: str, limit: int
@@ -104,8 +101,11 @@ class PostgresSearchIndex:
         return [(r["word"], int(r["lines"])) for r in records]
 
 
-def _where(filters: SearchFilters, args: list[Any], fuzzy: bool) -> str:
-    clauses = [f"({_match(fuzzy)})"]
+def _where(filters: SearchFilters, args: list[Any]) -> str:
+    # One index condition (the union of the languages' queries) reads each posting list once;
+    # the filter then keeps a line only if its own language's query matches it.
+    match = " OR ".join(f"(l.config = '{c}' AND l.tsv @@ q.{c})" for c in CONFIGS)
+    clauses = ["l.tsv @@ q.any", f"({match})"]
 
     def arg(value: Any) -> str:
         args.append(value)
@@ -128,6 +128,25 @@ def _where(filters: SearchFilters, args: list[Any], fuzzy: bool) -> str:
     return "WHERE " + " AND ".join(clauses)
 
 
+def _queries(fuzzy: bool) -> str:
+    """One row: each configuration's query (with its near words) and exact query, their union,
+    and the folded query text; computed once, not once per line."""
+    exact = {c: f"websearch_to_tsquery('recto_{c}', $1)" for c in CONFIGS}
+    full = {
+        c: f"({exact[c]} || to_tsquery('recto_{c}', $2))" if fuzzy else exact[c] for c in CONFIGS
+    }
+    columns = [f"{full[c]} AS {c}" for c in CONFIGS]
+    columns += [f"{exact[c]} AS {c}_exact" for c in CONFIGS]
+    columns.append(" || ".join(full.values()) + " AS any")
+    columns.append(f"{_FOLD.format('$1')} AS folded")
+    return "SELECT " + ", ".join(columns)
+
+
+def _per_config(alias: str, suffix: str = "") -> str:
+    whens = " ".join(f"WHEN '{c}' THEN q.{c}{suffix}" for c in CONFIGS)
+    return f"CASE {alias}.config {whens} END"
+
+
 def _search_sql(
     query: SearchQuery,
     fuzzy: str | None,
@@ -135,14 +154,11 @@ def _search_sql(
     limit: int,
     cursor: Cursor | None,
     offset: int,
+    window: int,
 ) -> tuple[str, list[Any]]:
     has_fuzzy = fuzzy is not None
     args: list[Any] = [query.text, *([fuzzy] if has_fuzzy else [])]
-    where = _where(filters, args, has_fuzzy)
-    rank = (
-        f"ts_rank(l.tsv, {_query_of_line('l', has_fuzzy)}) + "
-        f"word_similarity({_FOLD.format('$1')}, {_FOLD.format('l.text')})"
-    )
+    where = _where(filters, args)
     after = ""
     if cursor is not None:
         args += [cursor.score, cursor.page_id, cursor.line_no]
@@ -151,22 +167,30 @@ def _search_sql(
             f"WHERE score < ${n - 2}::real OR (score = ${n - 2}::real "
             f"AND (page_id, line_no) > (${n - 1}::uuid, ${n}::int))"
         )
-    args += [limit, offset, _HEADLINE_OPTIONS]
+    args += [window, limit, offset, _HEADLINE_OPTIONS]
     n = len(args)
+    # Only lines matching no exact word (found through a near word) pay for word_similarity.
     sql = f"""
-    WITH ranked AS (
+    WITH q AS MATERIALIZED ({_queries(has_fuzzy)}),
+    candidates AS MATERIALIZED (
         SELECT l.page_id, l.line_no, l.line_id, l.region_id, l.manuscript_id, l.corpus_id,
                l.text, l.language, l.config, l.x, l.y, l.w, l.h, l.image_width,
-               l.image_height, l.canvas_width, l.canvas_height, l.recorded_at,
-               ({rank})::real AS score, count(*) OVER () AS total
-        FROM gw_search_lines l {where}
+               l.image_height, l.canvas_width, l.canvas_height, l.recorded_at, l.tsv,
+               {_per_config("l")} AS query, {_per_config("l", "_exact")} AS exact
+        FROM q, gw_search_lines l {where}
+        LIMIT ${n - 3}
+    ), ranked AS (
+        SELECT c.*, (ts_rank(c.tsv, c.query) + CASE WHEN c.tsv @@ c.exact THEN 1.0
+                     ELSE word_similarity(q.folded, {_FOLD.format("c.text")}) END)::real AS score,
+               count(*) OVER () AS total
+        FROM candidates c, q
     ), hits AS (
         SELECT * FROM ranked {after}
         ORDER BY score DESC, page_id, line_no LIMIT ${n - 2} OFFSET ${n - 1}
     )
     SELECT hits.*, p.canvas_id, gp.status,
            ts_headline(('recto_' || hits.config)::regconfig, recto_search_text(hits.text),
-                       {_query_of_line("hits", has_fuzzy)}, ${n}) AS marked
+                       hits.query, ${n}) AS marked
     FROM hits JOIN gw_search_pages p USING (page_id) LEFT JOIN gw_pages gp USING (page_id)
     ORDER BY hits.score DESC, hits.page_id, hits.line_no
     """

@@ -51,3 +51,6 @@ class Hit:
 class HitPage:
     hits: list[Hit]
     total: int
+    exact: bool = True
+    """False when the matches outnumber the ranking window: `total` is then a lower bound and
+    the hits are ranked within the first `total` matches found."""

@@ -53,6 +53,8 @@ class SearchHitOut(BaseModel):
 class SearchResults(BaseModel):
     q: str
     total: int
+    total_exact: bool
+    """False when more lines match than are ranked: `total` is then a lower bound."""
     items: list[SearchHitOut]
     next_cursor: str | None
     next: str | None
@@ -127,6 +129,7 @@ async def search(
     return SearchResults(
         q=query.text,
         total=found.total,
+        total_exact=found.exact,
         items=items,
         next_cursor=next_cursor,
         next=next_url,
