@@ -5,8 +5,10 @@ projection's tables as the projection would have written them (text, language co
 box, tsvector computed by PostgreSQL, lexicon counted from the lines), which takes minutes
 instead of days. Lines per page and words per line follow a normal law around 32 and 8; words
 are drawn from a Zipf-distributed vocabulary of 40,000 made-up words (syllables of German,
-French and Latin shapes), so common, middling and rare words exist as in real text. Corpora
-use German, French and `simple` (Latin) configurations.
+French and Latin shapes), so common, middling and rare words exist as in real text. The few
+commonest are as frequent as stop words (which the German, French and English configurations
+drop, but `simple` keeps): queries on them are reported as stress cases. Corpora use German,
+French and `simple` (Latin) configurations.
 
 The gateway runs under uvicorn in its own process; each representative query is asked
 `RECTO_BENCH_SEARCH_QUERIES` times (after a warm-up) and its p50/p95 latencies are reported.
@@ -205,7 +207,7 @@ async def wait_ready(client: httpx.AsyncClient, deadline: float = 60.0) -> None:
 
 def representative(words: list[str]) -> list[tuple[str, str, dict[str, str]]]:
     """(name, path, params): words by frequency rank, phrases, typos, filters."""
-    common, middling, rare = words[3], words[400], words[30_000]
+    stop, common, middling, rare = words[3], words[50], words[400], words[30_000]
     typo = rare[:2] + ("x" if rare[2] != "x" else "y") + rare[3:]
     german = str(corpus_id(0))
     manuscript = str(manuscript_id(corpus_id(0), 7))
@@ -213,16 +215,14 @@ def representative(words: list[str]) -> list[tuple[str, str, dict[str, str]]]:
         ("rare word", "/v1/search", {"q": rare}),
         ("middling word", "/v1/search", {"q": middling}),
         ("common word", "/v1/search", {"q": common}),
+        ("stop-word-like word (stress)", "/v1/search", {"q": stop}),
         ("two words", "/v1/search", {"q": f"{middling} {words[900]}"}),
-        ("phrase", "/v1/search", {"q": f'"{words[10]} {words[20]}"'}),
+        ("phrase", "/v1/search", {"q": f'"{middling} {words[600]}"'}),
+        ("phrase of two stop words (stress)", "/v1/search", {"q": f'"{words[10]} {words[20]}"'}),
         ("one letter wrong", "/v1/search", {"q": typo}),
-        ("common, one corpus", "/v1/search", {"q": common, "corpus": german}),
-        ("middling, one manuscript", "/v1/search", {"q": middling, "manuscript": manuscript}),
-        (
-            "IIIF content search",
-            f"/v1/manuscripts/{manuscript}/search",
-            {"q": middling},
-        ),
+        ("common word, one corpus", "/v1/search", {"q": common, "corpus": german}),
+        ("middling word, one manuscript", "/v1/search", {"q": middling, "manuscript": manuscript}),
+        ("IIIF content search", f"/v1/manuscripts/{manuscript}/search", {"q": middling}),
     ]
 
 

@@ -13,7 +13,10 @@ import pytest
 
 from contracts import PageAnalysis, PageAnalysisStarted, PageExported, page_stream
 from gateway.adapters.api_keys import create_api_key
+from gateway.adapters.search_index import PostgresSearchIndex
 from gateway.adapters.search_projection import SEARCH_TABLES, SearchProjection
+from gateway.domain.search_hits import SearchFilters
+from gateway.domain.search_query import parse_query
 from gateway.testing import (
     analysis,
     export,
@@ -359,3 +362,25 @@ async def test_a_new_export_replaces_the_lines_and_a_rebuild_reproduces_the_inde
     ) as again:
         for q in queries:
             assert (await again.get("/v1/search", params={"q": q})).json() == live[q], q
+
+
+async def test_reading_lines_in_order_finds_what_the_word_index_finds(
+    client: httpx.AsyncClient,
+    event_store: PostgresEventStore,
+    artifacts: FileArtifactStore,
+    pool: asyncpg.Pool,
+) -> None:
+    corpus, manuscript = await new_manuscript(client, "dense")
+    lines = [f"Zeile {n} {'der Vernunft' if n % 3 else 'des Verstandes'}" for n in range(60)]
+    await searchable_page(event_store, artifacts, corpus, manuscript, 0, analysis(lines, ["deu"]))
+    await search_caught_up(pool)
+
+    await pool.execute("ANALYZE gw_search_lines")  # the planner's line count, used below
+    index = PostgresSearchIndex(pool, rank_window=100)
+    near = await index.near_words("Vernunft")
+    assert near.share == pytest.approx(40 / 60, rel=0.2)
+    query = parse_query("Vernunft", 256)
+    by_index = await index.search(query, None, SearchFilters(), limit=50)
+    in_order = await index.search(query, None, SearchFilters(), limit=50, dense=True)
+    assert by_index == in_order
+    assert by_index.total == 40

@@ -16,6 +16,7 @@ from gateway.domain.search_query import (
     STOP,
     Cursor,
     InvalidQuery,
+    NearWords,
     edit_distance,
     fuzzy_tsquery,
     near_words,
@@ -128,3 +129,13 @@ def test_canvas_boxes_lie_inside_the_canvas(
     scaled = canvas_box(box, (image_w, image_h), (canvas_w, canvas_h))
     assert 0 <= scaled.x < scaled.right <= canvas_w
     assert 0 <= scaled.y < scaled.bottom <= canvas_h
+
+
+def test_lines_are_read_in_order_only_for_words_on_a_good_share_of_them() -> None:
+    def reads(share: float, lines: float) -> bool:
+        return NearWords({}, share, lines).read_in_order(2000)
+
+    assert reads(0.25, 3_200_000)
+    assert not reads(0.01, 3_200_000)
+    assert not reads(0.25, 10_000), "few lines: the index is cheap anyway"
+    assert not reads(0.0, 3_200_000)

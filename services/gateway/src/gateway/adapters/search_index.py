@@ -18,13 +18,24 @@ import asyncpg
 from contracts import Box
 from gateway.domain.search_hits import Hit, HitPage, SearchFilters
 from gateway.domain.search_lines import CONFIGS
-from gateway.domain.search_query import START, STOP, Cursor, SearchQuery, read_marks
+from gateway.domain.search_query import (
+    START,
+    STOP,
+    Cursor,
+    NearWords,
+    SearchQuery,
+    read_marks,
+)
 
 _NEAR_WORDS = """
 WITH words AS (
     SELECT DISTINCT unnest(tsvector_to_array(
         to_tsvector('recto_simple', recto_search_text($1)))) AS word)
-SELECT w.word, coalesce(array_agg(t.term) FILTER (WHERE t.term IS NOT NULL), '{}') AS near
+SELECT w.word, coalesce(array_agg(t.term) FILTER (WHERE t.term IS NOT NULL), '{}') AS near,
+       coalesce((SELECT lines FROM gw_search_terms WHERE term = w.word), 0) AS lines,
+       (SELECT greatest(c.reltuples, s.n_live_tup, 1) FROM pg_class c
+        JOIN pg_stat_user_tables s ON s.relid = c.oid
+        WHERE c.oid = 'gw_search_lines'::regclass) AS all_lines
 FROM words w LEFT JOIN LATERAL (
     SELECT term FROM gw_search_terms WHERE term % w.word
     ORDER BY similarity(term, w.word) DESC, term LIMIT $2) t ON true
@@ -49,10 +60,15 @@ class PostgresSearchIndex:
         self.near_word_candidates = near_word_candidates
         self.rank_window = rank_window
 
-    async def near_words(self, text: str) -> dict[str, list[str]]:
+    async def near_words(self, text: str) -> NearWords:
         """Each folded word of the query with the lexicon's words most like it."""
         records = await self.pool.fetch(_NEAR_WORDS, text, self.near_word_candidates)
-        return {r["word"]: list(r["near"]) for r in records}
+        share, lines = 1.0, 1.0
+        for record in records:
+            lines = float(record["all_lines"])
+            share *= min(1.0, record["lines"] / lines)
+        near = {r["word"]: list(r["near"]) for r in records}
+        return NearWords(near, share if records else 0.0, lines)
 
     async def search(
         self,
@@ -63,8 +79,11 @@ class PostgresSearchIndex:
         limit: int,
         cursor: Cursor | None = None,
         offset: int = 0,
+        dense: bool = False,
     ) -> HitPage:
-        sql, args = _search_sql(query, fuzzy, filters, limit, cursor, offset, self.rank_window)
+        sql, args = _search_sql(
+            query, fuzzy, filters, limit, cursor, offset, self.rank_window, dense
+        )
         records = await self.pool.fetch(sql, *args)
         if records:
             total = int(records[0]["total"])
@@ -101,11 +120,17 @@ class PostgresSearchIndex:
         return [(r["word"], int(r["lines"])) for r in records]
 
 
-def _where(filters: SearchFilters, args: list[Any]) -> str:
+def _where(filters: SearchFilters, args: list[Any], dense: bool = False) -> str:
     # One index condition (the union of the languages' queries) reads each posting list once;
-    # the filter then keeps a line only if its own language's query matches it.
-    match = " OR ".join(f"(l.config = '{c}' AND l.tsv @@ q.{c})" for c in CONFIGS)
-    clauses = ["l.tsv @@ q.any", f"({match})"]
+    # the filter (a CASE, which no index serves) keeps a line if its own language's query
+    # matches it.
+    own = " ".join(f"WHEN '{c}' THEN l.tsv @@ q.{c}" for c in CONFIGS)
+    clauses = ["l.tsv @@ q.any", f"CASE l.config {own} ELSE false END"]
+    if dense:
+        # The words are on a good share of all lines: a bitmap would read their whole posting
+        # lists, when reading lines in order fills the ranking window after a few thousand.
+        # `IS TRUE` is a condition no index serves (and a statement of its own to the planner).
+        clauses[0] = "(l.tsv @@ q.any) IS TRUE"
 
     def arg(value: Any) -> str:
         args.append(value)
@@ -155,10 +180,11 @@ def _search_sql(
     cursor: Cursor | None,
     offset: int,
     window: int,
+    dense: bool = False,
 ) -> tuple[str, list[Any]]:
     has_fuzzy = fuzzy is not None
     args: list[Any] = [query.text, *([fuzzy] if has_fuzzy else [])]
-    where = _where(filters, args)
+    where = _where(filters, args, dense)
     after = ""
     if cursor is not None:
         args += [cursor.score, cursor.page_id, cursor.line_no]

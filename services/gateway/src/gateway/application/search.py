@@ -7,11 +7,20 @@ from typing import Protocol
 from uuid import UUID
 
 from gateway.domain.search_hits import HitPage, SearchFilters
-from gateway.domain.search_query import Cursor, SearchQuery, fuzzy_tsquery, near_words
+from gateway.domain.search_query import (
+    Cursor,
+    NearWords,
+    SearchQuery,
+    fuzzy_tsquery,
+    near_words,
+)
 
 
 class SearchIndex(Protocol):
-    async def near_words(self, text: str) -> dict[str, list[str]]: ...
+    rank_window: int
+    """Matches ranked at most."""
+
+    async def near_words(self, text: str) -> NearWords: ...
     async def search(
         self,
         query: SearchQuery,
@@ -21,6 +30,7 @@ class SearchIndex(Protocol):
         limit: int,
         cursor: Cursor | None = None,
         offset: int = 0,
+        dense: bool = False,
     ) -> HitPage: ...
     async def autocomplete(
         self, manuscript_id: UUID, prefix: str, limit: int
@@ -36,8 +46,11 @@ async def search_lines(
     cursor: Cursor | None = None,
     offset: int = 0,
 ) -> HitPage:
-    fuzzy = None
+    fuzzy, dense = None, False
     if query.bare_words:
-        candidates = await index.near_words(query.text)
-        fuzzy = fuzzy_tsquery({word: near_words(word, near) for word, near in candidates.items()})
-    return await index.search(query, fuzzy, filters, limit=limit, cursor=cursor, offset=offset)
+        found = await index.near_words(query.text)
+        fuzzy = fuzzy_tsquery({word: near_words(word, near) for word, near in found.words.items()})
+        dense = found.read_in_order(index.rank_window)
+    return await index.search(
+        query, fuzzy, filters, limit=limit, cursor=cursor, offset=offset, dense=dense
+    )

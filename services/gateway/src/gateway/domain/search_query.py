@@ -88,6 +88,24 @@ def near_words(word: str, candidates: list[str]) -> list[str]:
     return [c for c in candidates if c != word and edit_distance(word, c, limit) <= limit]
 
 
+@dataclass(frozen=True)
+class NearWords:
+    words: dict[str, list[str]]
+    """Each folded query word, with the lexicon's words most like it."""
+    share: float
+    """The share of all lines expected to hold every word (as if independent)."""
+    lines: float
+    """How many lines there are (the planner's estimate)."""
+
+    def read_in_order(self, window: int) -> bool:
+        """Whether reading lines in order fills the ranking window sooner than the word index
+        reads the words' posting lists: the index reads every match (share × lines, ~0.2 µs
+        each), reading in order about window / share lines (~0.6 µs each, measured)."""
+        if self.share <= 0:
+            return False
+        return self.share * self.lines * 0.2 >= window / self.share * 0.6
+
+
 def _lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
