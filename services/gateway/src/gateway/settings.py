@@ -29,7 +29,7 @@ class GatewaySettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     search_max_query_chars: int = Field(default=256, ge=1, le=4096)
     search_rank_window: int = Field(
-        default=2000, ge=100, description="matches ranked at most; beyond, totals are bounds"
+        default=500, ge=100, description="matches ranked at most; beyond, totals are bounds"
     )
     search_page_size: int = Field(default=50, ge=1, le=500, description="IIIF Content Search")
     autocomplete_terms: int = Field(default=20, ge=1, le=200)

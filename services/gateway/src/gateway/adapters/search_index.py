@@ -54,7 +54,7 @@ GROUP BY word ORDER BY count(*) DESC, word LIMIT $4
 
 class PostgresSearchIndex:
     def __init__(
-        self, pool: asyncpg.Pool, *, near_word_candidates: int = 20, rank_window: int = 2000
+        self, pool: asyncpg.Pool, *, near_word_candidates: int = 20, rank_window: int = 500
     ) -> None:
         self.pool = pool
         self.near_word_candidates = near_word_candidates
