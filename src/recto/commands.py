@@ -126,6 +126,8 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
     from exporter.adapters.manuscript_progress import ManuscriptProgressProjection
     from gateway.adapters.api_keys import ApiKeyProjection
     from gateway.adapters.projection import ReadModelProjection
+    from gateway.adapters.search_projection import SearchProjection
+    from infra.artifacts import FileArtifactStore
     from infra.eventstore import PostgresEventStore
     from infra.projections import Projection, ProjectionRunner
     from ingest.adapters.watch_projection import WatchedManifestsProjection
@@ -136,6 +138,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
     store = await PostgresEventStore.connect(_database_url(settings), max_size=2)
     projections: list[Projection] = [
         ReadModelProjection(),
+        SearchProjection(FileArtifactStore(settings.artifacts)),
         ManuscriptProgressProjection(),
         WatchedManifestsProjection(),
         ApiKeyProjection(),

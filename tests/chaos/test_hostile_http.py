@@ -3,6 +3,7 @@ RFC 9457 problem, no unread request held open past its timeout, nothing recorded
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import httpx
@@ -29,8 +30,9 @@ NEVER_FETCHABLE = [
 ]
 
 
-def event_count(chaos: Chaos) -> int:
-    return int(chaos.query("SELECT count(*) AS n FROM events")[0]["n"])
+async def event_count(chaos: Chaos) -> int:
+    rows = await asyncio.to_thread(chaos.query, "SELECT count(*) AS n FROM events")
+    return int(rows[0]["n"])
 
 
 def head(path: bytes, *headers: bytes) -> bytes:
@@ -40,7 +42,7 @@ def head(path: bytes, *headers: bytes) -> bytes:
 
 async def test_the_catalogue_gets_precise_problems_and_writes_nothing(chaos: Chaos) -> None:
     url = chaos.stack.gateway_url
-    before = event_count(chaos)
+    before = await event_count(chaos)
 
     nul = await exchange(url, head(b"/v1/events?stream=page-%00"))
     assert nul.status == 422
@@ -82,7 +84,7 @@ async def test_the_catalogue_gets_precise_problems_and_writes_nothing(chaos: Cha
             assert refused.status_code == 422, (source, refused.text)
             assert refused.headers["content-type"] == PROBLEM
 
-    assert event_count(chaos) == before
+    assert await event_count(chaos) == before
 
 
 async def test_random_hostile_requests_never_get_a_5xx(chaos: Chaos) -> None:

@@ -64,6 +64,7 @@ def test_import_a_folder_with_a_key_follow_it_and_rebuild_the_read_models(tmp_pa
         rebuilt = recto("projections", "rebuild", env=env)
         assert rebuilt.returncode == 0, rebuilt.stderr
         assert "gateway-read-models:" in rebuilt.stdout
+        assert "gateway-search:" in rebuilt.stdout
         assert recto("status", job_id.group(1), env=env).stdout == status.stdout
 
 

@@ -17,6 +17,8 @@ from gateway.adapters.nats_link import NatsLink
 from gateway.adapters.outages import database_unreachable, describe
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
+from gateway.adapters.search_index import PostgresSearchIndex
+from gateway.adapters.search_projection import SearchProjection
 from gateway.adapters.stall_sweeper import StallSweeper
 from gateway.application.completion import complete_finished_jobs
 from gateway.application.ports import PlanValidator, accept_any_plan
@@ -77,12 +79,13 @@ async def running_gateway(
     )
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
+    artifacts = FileArtifactStore(settings.artifacts)
     context = GatewayContext(
         settings=gateway_settings,
         store=store,
         read_models=read_models,
         keys=PostgresKeyStore(store.pool),
-        artifacts=FileArtifactStore(settings.artifacts),
+        artifacts=artifacts,
         hub=FeedHub(
             store,
             queue_events=gateway_settings.feed_queue_events,
@@ -99,6 +102,7 @@ async def running_gateway(
         plan_validator=plan_validator,
         metrics=metrics,
         addresses=AddressPolicy.from_allow_list(settings.fetch_allow),
+        search=PostgresSearchIndex(store.pool, rank_window=gateway_settings.search_rank_window),
     )
     sweeper = StallSweeper(
         store.pool,
@@ -114,6 +118,7 @@ async def running_gateway(
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(ProjectionRunner(store, projection).run(stop)),
+        asyncio.create_task(ProjectionRunner(store, SearchProjection(artifacts)).run(stop)),
         asyncio.create_task(context.hub.run(stop)),
         asyncio.create_task(
             _watch_completions(context, stop, gateway_settings.completion_poll_seconds)

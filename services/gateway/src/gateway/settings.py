@@ -76,3 +76,12 @@ class GatewaySettings(BaseSettings):
     transcription_max_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="an imported PAGE or ALTO file"
     )
+    search_max_query_chars: int = Field(default=256, ge=1, le=4096)
+    search_rank_window: int = Field(
+        default=500, ge=100, description="matches ranked at most; beyond, totals are bounds"
+    )
+    search_page_size: int = Field(default=50, ge=1, le=500, description="IIIF Content Search")
+    autocomplete_terms: int = Field(default=20, ge=1, le=200)
+    cors_origins: list[str] = Field(
+        default=["*"], description="origins that may read IIIF resources from a browser"
+    )

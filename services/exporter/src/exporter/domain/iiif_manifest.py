@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from contracts import MetadataEntry, Range, SeeAlso
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
@@ -53,6 +54,7 @@ def iiif_manifest(
         },
         *(_source_see_also(link, clean) for link in imported.see_also),
     ]
+    manifest["service"] = search_services(imported.manuscript_id, urls)
     manifest["items"] = canvases
     known = {canvas["id"] for canvas in canvases}
     ranges = [r for r in (_range(item, known, clean) for item in imported.structure) if r]
@@ -71,6 +73,30 @@ def _source_see_also(link: SeeAlso, clean: TextCleaner) -> dict[str, Any]:
     if link.profile:
         entry["profile"] = link.profile
     return entry
+
+
+def search_services(manuscript_id: UUID, urls: GatewayUrls) -> list[dict[str, Any]]:
+    """The gateway's Content Search within this manuscript: 2.0 first, then 1.0 for viewers that
+    read only 1.0 (Mirador 4 finds services by their 1.0 `profile`)."""
+    return [
+        {
+            "id": urls.search(manuscript_id),
+            "type": "SearchService2",
+            "service": [{"id": urls.autocomplete(manuscript_id), "type": "AutoCompleteService2"}],
+        },
+        {
+            "@id": urls.search(manuscript_id, version=1),
+            "@type": "SearchService1",
+            "profile": "http://iiif.io/api/search/1/search",
+            "service": [
+                {
+                    "@id": urls.autocomplete(manuscript_id, version=1),
+                    "@type": "AutoCompleteService1",
+                    "profile": "http://iiif.io/api/search/1/autocomplete",
+                }
+            ],
+        },
+    ]
 
 
 def _language_map(text: str) -> dict[str, list[str]]:

@@ -29,6 +29,14 @@ class GatewayUrls:
     def mets(self, manuscript_id: UUID) -> str:
         return f"{self._root()}/v1/manuscripts/{manuscript_id}/mets"
 
+    def search(self, manuscript_id: UUID, version: int = 2) -> str:
+        suffix = "" if version == 2 else "/v1"
+        return f"{self._root()}/v1/manuscripts/{manuscript_id}/search{suffix}"
+
+    def autocomplete(self, manuscript_id: UUID, version: int = 2) -> str:
+        suffix = "" if version == 2 else "/v1"
+        return f"{self._root()}/v1/manuscripts/{manuscript_id}/autocomplete{suffix}"
+
     def bundle(self, manuscript_id: UUID) -> str:
         return f"{self._root()}/v1/manuscripts/{manuscript_id}/bundle.zip"
 

@@ -7,17 +7,20 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
 from gateway.entrypoints import (
     artifacts,
     commands,
+    content_search,
     edition_reads,
     editions,
     events,
     feed,
     health,
     reads,
+    search,
     transcription_imports,
     uploads,
 )
@@ -38,7 +41,8 @@ _MULTIPART_ENVELOPE = 1024 * 1024
 
 
 def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -> FastAPI:
-    """`start` builds the gateway's context (and its background tasks) for the app's lifetime."""
+    """`start` builds the gateway's context (and its background tasks) for the app's lifetime;
+    `settings.cors_origins` may read answers from a browser (IIIF viewers load manifests)."""
     metrics = GatewayMetrics()
     settings = settings or GatewaySettings()
 
@@ -61,6 +65,8 @@ def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -
         commands,
         uploads,
         reads,
+        search,
+        content_search,
         events,
         feed,
         editions,
@@ -75,6 +81,15 @@ def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -
     app.add_middleware(ControlCharacterGuard)
     app.add_middleware(RequestLimits, limit_for=body_limits(settings))
     app.add_middleware(RequestTiming, metrics=metrics)
+    # Reads only, never with credentials: a key travels in a header the viewer is given.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "HEAD"],
+        allow_headers=["X-API-Key", "Authorization", "If-None-Match"],
+        expose_headers=["ETag"],
+        allow_credentials=False,
+    )
     return app
 
 

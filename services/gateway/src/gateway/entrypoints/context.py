@@ -11,6 +11,7 @@ from gateway.adapters.key_usage import KeyUsageRecorder
 from gateway.adapters.queries import ReadModels
 from gateway.adapters.rate_limits import PostgresRateLimiter
 from gateway.application.ports import PlanValidator
+from gateway.application.search import SearchIndex
 from gateway.domain.rate_limit import FixedWindow
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
@@ -31,6 +32,7 @@ class GatewayContext:
     plan_validator: PlanValidator
     metrics: GatewayMetrics
     addresses: AddressPolicy
+    search: SearchIndex
     key_registry: PostgresKeyRegistry = field(init=False)
     key_usage: KeyUsageRecorder = field(init=False)
     limiter: PostgresRateLimiter = field(init=False)
