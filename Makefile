@@ -37,10 +37,11 @@ setup: $(UV) system ## Prepare everything: uv, Python dependencies, system packa
 	$(UV) sync --locked --quiet
 
 .PHONY: lint
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy (strict) and the import layers (lint-imports)
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports --no-cache
 
 .PHONY: test
 test: lint ## Lint, then every test (starts its own PostgreSQL and NATS unless RECTO_TEST_* are set)

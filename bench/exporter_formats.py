@@ -26,15 +26,15 @@ from uuid import UUID
 from lxml import etree
 
 from contracts import ManuscriptImported, PageAnalysis, PageRegistered
-from exporter.adapters import xsd
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.page_reader import read_page
 from exporter.application.bundle import stream_bundle
 from exporter.application.manuscript import build_iiif_manifest, build_mets
 from exporter.application.render import render_page
 from exporter.domain.formats import PageFormat
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
+from exporter.formats import xsd
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.page_reader import read_page
 from infra.testing.corpora import corpora_root
 
 RESULTS = Path(__file__).parent / "results" / "exporter_formats.json"

@@ -23,7 +23,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageDraw
 
-from ingest.adapters.pillow_normaliser import normalise_image
+from ingest.formats.pillow_normaliser import normalise_image
 
 LONG_SIDE, THUMBNAIL = 2400, 256
 RESULTS = Path(__file__).parent / "results" / "ingest_normalise.json"

@@ -17,7 +17,7 @@ from analyzer.application.cer import cer
 from analyzer.application.evaluation import languages_for
 from contracts import EngineStep, Plan
 from contracts.errors import InvalidDocument
-from exporter.adapters.xsd import Schema, validate
+from exporter.formats.xsd import Schema, validate
 from infra.testing.corpora import corpora_root
 from recto.client import GatewayClient
 from recto.progress import follow_job

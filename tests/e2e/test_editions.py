@@ -45,8 +45,8 @@ from contracts import (
     manuscript_stream,
     page_stream,
 )
-from exporter.adapters import xsd
 from exporter.bootstrap import build as build_exporter
+from exporter.formats import xsd
 from gateway.adapters.api_keys import create_api_key
 from gateway.settings import GatewaySettings
 from gateway.testing import serve_gateway

@@ -38,8 +38,8 @@ from contracts import (
     manuscript_stream,
     page_stream,
 )
-from exporter.adapters import xsd
 from exporter.bootstrap import build as build_exporter
+from exporter.formats import xsd
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.settings import Settings

@@ -32,11 +32,11 @@ from contracts import (
     manuscript_stream,
     page_stream,
 )
-from exporter.adapters.page_reader import read_page
 from exporter.application.manuscript import build_iiif_manifest
 from exporter.domain.iiif_annotations import page_annotations
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
+from exporter.formats.page_reader import read_page
 from gateway.settings import GatewaySettings
 from gateway.testing import new_manuscript, search_caught_up, served_gateway
 from infra.artifacts import FileArtifactStore

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from contracts import PageAnalysis
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.page_reader import read_page
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.page_reader import read_page
 from gateway.adapters.api_keys import create_api_key
 from gateway.settings import GatewaySettings
 from gateway.testing import search_caught_up, searchable_page, served_gateway

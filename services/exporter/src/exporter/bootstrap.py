@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from exporter.adapters.event_history import StoredPlans, StoredRegistrations
-from exporter.adapters.manuscript_export_loop import ManuscriptExportLoop
 from exporter.adapters.manuscript_progress import ManuscriptProgressProjection
 from exporter.adapters.migrate import upgrade_async
 from exporter.application.ports import ExportPorts, ManuscriptExportPorts
 from exporter.domain.urls import GatewayUrls
+from exporter.entrypoints.manuscript_export_loop import ManuscriptExportLoop
 from exporter.entrypoints.subscriptions import exporter_subscriptions
 from infra.artifacts import FileArtifactStore
 from infra.eventstore import PostgresEventStore

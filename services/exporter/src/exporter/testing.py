@@ -13,10 +13,10 @@ from lxml import etree, html
 from PIL import Image
 
 from contracts import ImageRef, ManuscriptImported, MetadataEntry, PageAnalysis, PageRegistered
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.page_reader import read_page
 from exporter.application.bundle import ImageOpener
 from exporter.domain.manuscript import ManuscriptPage
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.page_reader import read_page
 
 GROUND_TRUTH_MANUSCRIPT = UUID("00000000-0000-4000-8000-0000000000aa")
 

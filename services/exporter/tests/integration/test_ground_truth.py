@@ -8,11 +8,11 @@ import pytest
 from lxml import etree
 
 from contracts import PageAnalysis
-from exporter.adapters import xsd
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.alto_writer import write_alto
-from exporter.adapters.page_reader import read_page
-from exporter.adapters.page_writer import write_page
+from exporter.formats import xsd
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.alto_writer import write_alto
+from exporter.formats.page_reader import read_page
+from exporter.formats.page_writer import write_page
 
 # Which file is which format, as corpora/SOURCES.md lists them.
 GROUND_TRUTH = {

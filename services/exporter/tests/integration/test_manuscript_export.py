@@ -21,12 +21,12 @@ from contracts import (
     PageExportFailed,
     manuscript_stream,
 )
-from exporter.adapters.manuscript_export_loop import ManuscriptExportLoop
 from exporter.adapters.manuscript_progress import MANUSCRIPTS, PAGES, ManuscriptProgressProjection
 from exporter.adapters.migrate import upgrade_async
 from exporter.application.export_page import export_page
 from exporter.application.ports import ExportPorts, ManuscriptExportPorts
 from exporter.domain.urls import GatewayUrls
+from exporter.entrypoints.manuscript_export_loop import ManuscriptExportLoop
 from infra.artifacts import FileArtifactStore, InMemoryArtifactStore
 from infra.eventstore import PostgresEventStore, asyncpg_dsn
 from infra.projections import ProjectionRunner

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from exporter.adapters.page_writer import write_page
 from exporter.application.bundle import stream_bundle
+from exporter.formats.page_writer import write_page
 from exporter.testing import GroundTruth, ground_truth_manuscript, hocr_problems
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from exporter.adapters.pdf_writer import PageImageData
 from exporter.application.searchable_pdf import write_searchable_pdf
 from exporter.domain.formats import plain_text
 from exporter.domain.manuscript import ManuscriptPage
+from exporter.formats.pdf_writer import PageImageData
 from exporter.testing import GroundTruth, ground_truth_manuscript
 
 pytestmark = pytest.mark.slow

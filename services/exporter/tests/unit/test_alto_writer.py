@@ -4,9 +4,9 @@ from lxml import etree
 from syrupy.assertion import SnapshotAssertion
 
 from contracts import PageAnalysis
-from exporter.adapters import xsd
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.alto_writer import ALTO, write_alto
+from exporter.formats import xsd
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.alto_writer import ALTO, write_alto
 
 NS = {"a": ALTO}
 

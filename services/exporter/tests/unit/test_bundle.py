@@ -11,11 +11,11 @@ import iiif_prezi3
 from lxml import etree
 
 from contracts import ImageRef
-from exporter.adapters import xsd
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.xml_common import XLINK
 from exporter.application.bundle import stream_bundle
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.formats import xsd
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.xml_common import XLINK
 
 IMAGE = bytes(range(256)) * 40
 BASE = "https://files.example/unpacked-bundle/"

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
 
 from contracts import Box, EngineInfo, Line, PageAnalysis, PageImage, Point, Region, Word
-from exporter.domain.consistency import consistent_geometry, words_as_written
 from exporter.domain.geometry import outline
+from exporter.formats.consistency import consistent_geometry, words_as_written
 
 coordinates = st.integers(min_value=0, max_value=1200)
 boxes = st.builds(Box, x=coordinates, y=coordinates, width=coordinates, height=coordinates)

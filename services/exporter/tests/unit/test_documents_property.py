@@ -8,12 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import Box, EngineInfo, Line, PageAnalysis, PageImage, Region, RegionType, Word
-from exporter.adapters import xsd
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.alto_writer import write_alto
-from exporter.adapters.page_reader import read_page
-from exporter.adapters.page_writer import write_page
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats import xsd
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.alto_writer import write_alto
+from exporter.formats.page_reader import read_page
+from exporter.formats.page_writer import write_page
 
 any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=12)
 coordinate = st.integers(min_value=0, max_value=20_000)

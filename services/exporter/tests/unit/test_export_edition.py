@@ -25,13 +25,13 @@ from contracts import (
 )
 from contracts.editing import apply_operations, with_revision
 from contracts.operations import EditLineText
-from exporter.adapters import xsd
-from exporter.adapters.alto_writer import ALTO
 from exporter.adapters.event_history import StoredPlans, StoredRegistrations
-from exporter.adapters.page_writer import PAGE_2019, write_page
 from exporter.application.ports import ExportPorts
 from exporter.domain.urls import GatewayUrls
 from exporter.entrypoints.subscriptions import exporter_subscriptions
+from exporter.formats import xsd
+from exporter.formats.alto_writer import ALTO
+from exporter.formats.page_writer import PAGE_2019, write_page
 from infra.messaging.consumer import Subscription
 
 AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

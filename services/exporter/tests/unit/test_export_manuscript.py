@@ -7,11 +7,11 @@ from typing import Any
 from uuid import uuid4
 
 from contracts import ManuscriptExported, PageExported, PageIngestFailed, manuscript_stream
-from exporter.adapters import xsd
 from exporter.application.export_manuscript import export_manuscript
 from exporter.application.export_page import export_page
 from exporter.application.ports import DueManuscript, ExportPorts, ManuscriptExportPorts
 from exporter.domain.urls import GatewayUrls
+from exporter.formats import xsd
 
 URLS = GatewayUrls("https://recto.example")
 

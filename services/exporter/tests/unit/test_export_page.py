@@ -12,10 +12,10 @@ from contracts import (
     PageRegistered,
     page_stream,
 )
-from exporter.adapters import xsd
 from exporter.application.export_page import export_page
 from exporter.application.ports import ExportPorts
 from exporter.domain.urls import GatewayUrls
+from exporter.formats import xsd
 from infra.artifacts import InMemoryArtifactStore
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from lxml import etree, html
 
 from contracts import PageAnalysis
-from exporter.adapters.hocr_writer import write_hocr
+from exporter.formats.hocr_writer import write_hocr
 from exporter.testing import hocr_problems
 
 

@@ -4,11 +4,11 @@ from lxml import etree
 from syrupy.assertion import SnapshotAssertion
 
 from contracts import MetadataEntry, SeeAlso
-from exporter.adapters.mets_writer import METS
-from exporter.adapters.mods import MODS
-from exporter.adapters.xml_common import XLINK
 from exporter.application.manuscript import build_mets
 from exporter.domain.manuscript import Manuscript
+from exporter.formats.mets_writer import METS
+from exporter.formats.mods import MODS
+from exporter.formats.xml_common import XLINK
 
 NS = {"m": METS, "xlink": XLINK, "mods": MODS}
 

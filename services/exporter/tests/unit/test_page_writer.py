@@ -4,9 +4,9 @@ from lxml import etree
 from syrupy.assertion import SnapshotAssertion
 
 from contracts import Box, PageAnalysis, Region, RegionType
-from exporter.adapters import xsd
-from exporter.adapters.page_reader import read_page
-from exporter.adapters.page_writer import PAGE_2019, write_page
+from exporter.formats import xsd
+from exporter.formats.page_reader import read_page
+from exporter.formats.page_writer import PAGE_2019, write_page
 
 NS = {"pc": PAGE_2019}
 

@@ -4,8 +4,8 @@ import pytest
 
 from contracts import Box, RegionType
 from contracts.errors import InvalidDocument
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.page_reader import read_page
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.page_reader import read_page
 
 ALTO_V3 = b"""<?xml version="1.0" encoding="UTF-8"?>
 <alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">

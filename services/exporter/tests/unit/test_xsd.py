@@ -4,9 +4,9 @@ import pytest
 
 from contracts import PageAnalysis
 from contracts.errors import InvalidDocument
-from exporter.adapters import xsd
-from exporter.adapters.alto_writer import write_alto
-from exporter.adapters.page_writer import write_page
+from exporter.formats import xsd
+from exporter.formats.alto_writer import write_alto
+from exporter.formats.page_writer import write_page
 
 
 def test_an_invalid_alto_raises_with_the_validators_message(analysis: PageAnalysis) -> None:

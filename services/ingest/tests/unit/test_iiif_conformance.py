@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from contracts.errors import ManifestNotIIIF
-from ingest.adapters.iiif.documents import parse_document
 from ingest.domain.manifest import Collection, Manifest
 from ingest.domain.registration import refusal_reason
+from ingest.formats.iiif.documents import parse_document
 
 # file: (canvases, image canvases, first image canvas label, its canvas width, height)
 MANIFESTS: dict[str, tuple[int, int, str | None, int | None, int | None]] = {

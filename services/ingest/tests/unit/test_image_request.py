@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import ImageServiceInvalid
-from ingest.adapters.iiif.image_info import parse_image_info
 from ingest.domain.image_request import ImageInfo, choose_request, fit
+from ingest.formats.iiif.image_info import parse_image_info
 
 # info.json: (Image API version, level, request URL tail, width, height)
 INFO: dict[str, tuple[int, int | None, str, int, int]] = {

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from contracts.errors import ImageRejected
-from ingest.adapters.pillow_normaliser import normalise_image
+from ingest.formats.pillow_normaliser import normalise_image
 
 
 def decoded(data: bytes) -> Image.Image:

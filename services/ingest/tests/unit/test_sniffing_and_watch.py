@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.adapters.iiif.documents import parse_document
 from ingest.domain.image_sniffing import describe_non_image, sniff_image_type
 from ingest.domain.manifest import Manifest
 from ingest.domain.watch import new_canvases
+from ingest.formats.iiif.documents import parse_document
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,6 @@ from datetime import datetime
 from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from contracts import ManuscriptImported
-from exporter.adapters import xsd
-from exporter.adapters.mets_writer import BundleFiles, write_mets
 from exporter.application.render import json_bytes, render_page
 from exporter.domain.formats import PageFormat
 from exporter.domain.iiif_manifest import iiif_manifest
@@ -24,6 +22,8 @@ from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import BundleUrls
 from exporter.domain.workspace import image_file, page_file
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats import xsd
+from exporter.formats.mets_writer import BundleFiles, write_mets
 
 # Opens a page's image as chunks, or None; it is opened twice (checksum, then copy), since
 # images are stored uncompressed and a zip entry needs its CRC before its data when streamed.

@@ -26,11 +26,11 @@ from contracts import (
 from contracts.editing import with_revision
 from contracts.errors import RectoError, WrongExpectedVersion
 from contracts.transcription import Transcription, fold_transcription
-from exporter.adapters.alto_reader import read_alto
-from exporter.adapters.page_reader import read_page
-from exporter.adapters.xml_common import root_namespace
 from exporter.application.export_edition import ATTEMPTS, PageKeptChanging
 from exporter.domain.fitting import fit_to_page
+from exporter.formats.alto_reader import read_alto
+from exporter.formats.page_reader import read_page
+from exporter.formats.xml_common import root_namespace
 from infra.artifacts import ArtifactStore
 from infra.eventstore import EventStore
 from infra.messaging.consumer import Emitted

@@ -6,8 +6,6 @@ analysis), never the event store, so the gateway can call them from its read mod
 
 from __future__ import annotations
 
-from exporter.adapters import xsd
-from exporter.adapters.mets_writer import write_mets
 from exporter.application.render import json_bytes
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import MANIFEST_MEDIA_TYPE
@@ -15,6 +13,8 @@ from exporter.domain.iiif_manifest import iiif_manifest
 from exporter.domain.manuscript import Manuscript
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats import xsd
+from exporter.formats.mets_writer import write_mets
 
 
 def build_iiif_manifest(

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from contracts import ArtifactRef, ManuscriptImported, PageAnalysis
-from exporter.adapters.pdf_writer import PageImageData
 from exporter.application.bundle import ImageOpener, stream_bundle
 from exporter.application.manuscript import build_iiif_manifest, build_mets
 from exporter.application.searchable_pdf import file_chunks, write_searchable_pdf
@@ -26,6 +25,7 @@ from exporter.domain.formats import (
 )
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.progress import PageHistory
+from exporter.formats.pdf_writer import PageImageData
 from infra.artifacts import ArtifactStore
 
 log = logging.getLogger(__name__)

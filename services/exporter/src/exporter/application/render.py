@@ -8,17 +8,17 @@ from uuid import UUID
 
 from contracts import PageAnalysis
 from contracts.errors import ExportError
-from exporter.adapters import xsd
-from exporter.adapters.alto_writer import write_alto
-from exporter.adapters.hocr_writer import write_hocr
-from exporter.adapters.page_writer import write_page
-from exporter.domain.consistency import consistent_geometry, words_as_written
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat, plain_text
 from exporter.domain.iiif_annotations import annotation_page
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.workspace import pcgts_id
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats import xsd
+from exporter.formats.alto_writer import write_alto
+from exporter.formats.consistency import consistent_geometry, words_as_written
+from exporter.formats.hocr_writer import write_hocr
+from exporter.formats.page_writer import write_page
 
 
 def page_format(name: str) -> PageFormat:

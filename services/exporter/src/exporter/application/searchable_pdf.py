@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pikepdf
 
-from exporter.adapters.pdf_writer import PageImageData, pdf_page
 from exporter.domain.manuscript import ManuscriptPage
+from exporter.formats.pdf_writer import PageImageData, pdf_page
 
 FAN_IN = 200
 ImageData = Callable[[ManuscriptPage], PageImageData | None]

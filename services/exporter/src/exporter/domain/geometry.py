@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from shapely.geometry import LineString, Polygon
-
 from contracts import Box, Point
 
 
@@ -66,21 +64,6 @@ def convex_hull(points: list[Point]) -> list[Point]:
             upper.pop()
         upper.append(point)
     return lower[:-1] + upper[:-1]
-
-
-def is_simple(polygon: list[Point]) -> bool:
-    """A polygon with an area whose edges meet only at shared ends (GEOS' validity)."""
-    if len(set(polygon)) < 3:
-        return False
-    shape = Polygon(polygon)
-    return bool(shape.is_valid) and shape.area > 0
-
-
-def contains(outer: list[Point], inner: list[Point], *, polyline: bool = False) -> bool:
-    """Whether no point of `inner` (a simple polygon, or a `polyline` such as a baseline) lies
-    outside the simple polygon `outer`; touching its edge is inside."""
-    shape = LineString(inner) if polyline or len(set(inner)) < 3 else Polygon(inner)
-    return bool(Polygon(outer).covers(shape))
 
 
 def clamp_points(points: list[Point], width: int, height: int) -> list[Point]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import replace
 
-from ingest.adapters.iiif.image_info import parse_image_info
 from ingest.application.ports import Fetcher
 from ingest.domain.image_request import ImageInfo
+from ingest.formats.iiif.image_info import parse_image_info
 
 INFO_MAX_BYTES = 1 << 20
 

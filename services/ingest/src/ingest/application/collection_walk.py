@@ -24,13 +24,13 @@ from contracts.errors import (
     ManifestWithoutImages,
     RectoError,
 )
-from ingest.adapters.iiif.documents import parse_document
 from ingest.application.manuscript_events import Emitted, failed, manifest_events
 from ingest.application.ports import Fetched, IngestPorts
 from ingest.domain.document_keys import document_key, document_keys
 from ingest.domain.manifest import Collection, CollectionMember, Manifest
 from ingest.domain.page_ids import member_manuscript_id
 from ingest.domain.registration import refusal_reason
+from ingest.formats.iiif.documents import parse_document
 
 Document = tuple[Fetched, Manifest | Collection]
 

@@ -19,13 +19,13 @@ from contracts import (
 )
 from contracts.errors import FetchError, ImportTooLarge, IngestError, RectoError
 from infra.stage_guard import cancellation
-from ingest.adapters.iiif.documents import parse_document
 from ingest.application.collection_walk import walk_collection
 from ingest.application.manuscript_events import Emitted, failed, manifest_events
 from ingest.application.pdf_uploads import PDF_MEDIA_TYPE, PdfCanvases, pdf_canvases
 from ingest.application.ports import IngestPorts
 from ingest.domain.document_keys import document_keys
 from ingest.domain.manifest import Canvas, CanvasImage, Collection, Manifest
+from ingest.formats.iiif.documents import parse_document
 
 
 class JobWasCancelled(RectoError):

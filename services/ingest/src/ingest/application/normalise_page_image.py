@@ -25,10 +25,10 @@ from contracts.errors import FetchError, IngestError, PdfRejected, RectoError
 from contracts.page import IngestStep
 from infra.artifacts import ArtifactStore
 from infra.stage_guard import cancellation, rerun_outdated, skipped
-from ingest.adapters.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
 from ingest.application.pdf_uploads import render_uploaded_page
 from ingest.application.ports import IngestPorts
 from ingest.domain.image_request import choose_request
+from ingest.formats.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
 
 Emitted = list[tuple[str, Event]]
 log = logging.getLogger(__name__)

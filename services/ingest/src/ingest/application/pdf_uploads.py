@@ -13,9 +13,9 @@ import anyio
 
 from contracts import PageRegistered, UploadedImage
 from contracts.errors import PdfRejected
-from ingest.adapters.pdfium_pages import PdfLimits, inspect_pdf, render_pdf_page
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.domain.manifest import Canvas, CanvasImage
+from ingest.formats.pdfium_pages import PdfLimits, inspect_pdf, render_pdf_page
 
 PDF_MEDIA_TYPE = "application/pdf"
 

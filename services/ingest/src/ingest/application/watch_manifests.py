@@ -14,11 +14,11 @@ import anyio
 from contracts import Metadata, page_stream
 from contracts.errors import FetchError, IngestError, ManifestNotIIIF, StoreError
 from infra.eventstore import NO_STREAM, EventStore, StreamAppend
-from ingest.adapters.iiif.documents import parse_document
 from ingest.application.ports import Fetcher
 from ingest.application.watch_ports import WatchedManifests, WatchSettings
 from ingest.domain.manifest import Manifest
 from ingest.domain.watch import WatchedManifest, pages_to_register
+from ingest.formats.iiif.documents import parse_document
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from ingest.adapters.iiif.values import Lenient, id_field, language_text, type_field
 from ingest.domain.manifest import ImageService
+from ingest.formats.iiif.values import Lenient, id_field, language_text, type_field
 
 
 class ServiceReference(Lenient):

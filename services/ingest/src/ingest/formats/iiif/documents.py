@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from contracts.errors import ManifestNotIIIF
-from ingest.adapters.iiif import presentation2, presentation3
 from ingest.domain.manifest import Collection, Manifest
+from ingest.formats.iiif import presentation2, presentation3
 
 V2_TYPES = {"sc:Manifest": "manifest", "sc:Collection": "collection"}
 V3_TYPES = {"Manifest": "manifest", "Collection": "collection"}

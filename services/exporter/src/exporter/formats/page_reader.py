@@ -20,8 +20,8 @@ from contracts import (
 )
 from contracts.errors import InvalidDocument
 from contracts.region_types import REGION_TYPE_OF_ZONE, SegmOntoZone, zone_named
-from exporter.adapters.xml_common import parse
 from exporter.domain.geometry import parse_points
+from exporter.formats.xml_common import parse
 
 PAGE_PREFIX = "http://schema.primaresearch.org/PAGE/gts/pagecontent/"
 _TEXT_TYPES = {

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from contracts.errors import ImageServiceInvalid
-from ingest.adapters.iiif.services import image_api_version
 from ingest.domain.image_request import ImageInfo
+from ingest.formats.iiif.services import image_api_version
 
 LEVEL = re.compile(r"level([012])")
 

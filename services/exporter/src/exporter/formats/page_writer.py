@@ -7,11 +7,11 @@ import json
 from lxml import etree
 
 from contracts import Box, Line, PageAnalysis, Region, RegionType, Revision, Word
-from exporter.adapters.xml_common import XSI, number, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
 from exporter.domain.geometry import box_corners, outline, points_text, union_box
 from exporter.domain.xmltext import IdAllocator, TextCleaner, xml_language
+from exporter.formats.xml_common import XSI, number, serialise
 
 PAGE_2019 = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 SCHEMA_LOCATION = f"{PAGE_2019} {PAGE_2019}/pagecontent.xsd"

@@ -19,9 +19,9 @@ from contracts import (
 )
 from contracts.errors import InvalidDocument
 from contracts.region_types import REGION_TYPE_OF_ZONE, SegmOntoZone, zone_named
-from exporter.adapters.xml_common import parse
 from exporter.domain.geometry import parse_points
 from exporter.domain.spacing import join_words
+from exporter.formats.xml_common import parse
 
 NAMESPACES = {f"http://www.loc.gov/standards/alto/ns-v{v}#" for v in (2, 3, 4)}
 _BLOCKS = {"TextBlock", "Illustration", "GraphicalElement", "ComposedBlock"}

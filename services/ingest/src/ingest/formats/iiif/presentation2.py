@@ -8,9 +8,16 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from contracts import MetadataEntry, Range
-from ingest.adapters.iiif.collections import flatten_members
-from ingest.adapters.iiif.services import ServiceReference, first_image_service
-from ingest.adapters.iiif.values import (
+from ingest.domain.manifest import (
+    Canvas,
+    CanvasImage,
+    Collection,
+    CollectionMember,
+    Manifest,
+)
+from ingest.formats.iiif.collections import flatten_members
+from ingest.formats.iiif.services import ServiceReference, first_image_service
+from ingest.formats.iiif.values import (
     Dimension,
     Lenient,
     SeeAlsoLinks,
@@ -19,13 +26,6 @@ from ingest.adapters.iiif.values import (
     id_field,
     only_objects,
     type_field,
-)
-from ingest.domain.manifest import (
-    Canvas,
-    CanvasImage,
-    Collection,
-    CollectionMember,
-    Manifest,
 )
 
 Objects = BeforeValidator(only_objects)

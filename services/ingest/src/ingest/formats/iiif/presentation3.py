@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from contracts import MetadataEntry, Range
-from ingest.adapters.iiif.collections import flatten_members
-from ingest.adapters.iiif.services import ServiceReference, first_image_service
-from ingest.adapters.iiif.values import (
+from ingest.domain.manifest import Canvas, CanvasImage, Collection, CollectionMember, Manifest
+from ingest.formats.iiif.collections import flatten_members
+from ingest.formats.iiif.services import ServiceReference, first_image_service
+from ingest.formats.iiif.values import (
     Dimension,
     Lenient,
     SeeAlsoLinks,
@@ -20,7 +21,6 @@ from ingest.adapters.iiif.values import (
     only_objects,
     type_field,
 )
-from ingest.domain.manifest import Canvas, CanvasImage, Collection, CollectionMember, Manifest
 
 Objects = BeforeValidator(only_objects)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from lxml import etree
 
 from contracts import ManuscriptImported
-from exporter.adapters.xml_common import XLINK
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats.xml_common import XLINK
 
 MODS = "http://www.loc.gov/mods/v3"
 _WEB = ("http://", "https://")

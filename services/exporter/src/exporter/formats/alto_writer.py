@@ -7,12 +7,12 @@ import json
 from lxml import etree
 
 from contracts import Box, Line, PageAnalysis, Region, RegionType, Revision, SegmOntoZone, Word
-from exporter.adapters.xml_common import XSI, number, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
 from exporter.domain.geometry import points_text
 from exporter.domain.spacing import spaced_gaps
 from exporter.domain.xmltext import IdAllocator, TextCleaner, xml_language
+from exporter.formats.xml_common import XSI, number, serialise
 
 ALTO = "http://www.loc.gov/standards/alto/ns-v4#"
 SCHEMA_LOCATION = f"{ALTO} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"

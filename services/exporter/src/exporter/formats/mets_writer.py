@@ -15,14 +15,14 @@ from typing import Protocol
 from lxml import etree
 
 from contracts import Range
-from exporter.adapters.mods import MODS, write_mods
-from exporter.adapters.xml_common import XLINK, XSI, serialise
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.workspace import FILE_GROUPS, IMAGE_GROUP, file_id, page_file, physical_id
 from exporter.domain.xmltext import IdAllocator, TextCleaner
+from exporter.formats.mods import MODS, write_mods
+from exporter.formats.xml_common import XLINK, XSI, serialise
 
 METS = "http://www.loc.gov/METS/"
 SCHEMA_LOCATION = f"{METS} http://www.loc.gov/standards/mets/version1121/mets.xsd"

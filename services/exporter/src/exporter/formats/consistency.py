@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 from contracts import Box, Line, PageAnalysis, Point, Region, Word
-from exporter.domain.geometry import box_corners, clamp_points, contains, convex_hull, is_simple
+from exporter.domain.geometry import box_corners, clamp_points, convex_hull
 from exporter.domain.spacing import spaced_gaps
+from exporter.formats.shapes import contains, is_simple
 
 Element = TypeVar("Element", Region, Line, Word)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from lxml import etree
 
 from contracts.errors import InvalidDocument
-from exporter.adapters.xml_common import safe_parser
+from exporter.formats.xml_common import safe_parser
 
-SCHEMAS = Path(str(files("exporter.adapters") / "schemas"))
+SCHEMAS = Path(str(files("exporter.formats") / "schemas"))
 _LOCAL = {"http://www.loc.gov/standards/xlink/xlink.xsd": SCHEMAS / "xlink.xsd"}
 
 

@@ -17,9 +17,9 @@ import pikepdf
 from PIL import Image, ImageOps
 
 from contracts import Line, PageAnalysis, Word
-from exporter.adapters.glyphless_font import GLYPH_WIDTH, TextEncoder, glyphless_font
 from exporter.domain.spacing import spaced_gaps
 from exporter.domain.xmltext import TextCleaner
+from exporter.formats.glyphless_font import GLYPH_WIDTH, TextEncoder, glyphless_font
 
 log = logging.getLogger(__name__)
 DEFAULT_DPI = 300.0
