@@ -23,7 +23,7 @@ from gateway.entrypoints.app import create_app
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
 from infra.projections import ProjectionRunner
@@ -70,7 +70,7 @@ async def running_gateway(
         store=store,
         read_models=read_models,
         keys=PostgresKeyStore(store.pool),
-        artifacts=FileArtifactStore(settings.artifacts),
+        artifacts=artifact_store(settings),
         hub=FeedHub(
             store,
             queue_events=gateway_settings.feed_queue_events,

@@ -40,3 +40,10 @@ class GatewaySettings(BaseSettings):
     )
     sweeper_batch_size: int = Field(default=500, ge=1, description="pages checked per sweep")
     public_url: str = "http://127.0.0.1:8000"
+    artifact_delivery: Literal["stream", "redirect"] = Field(
+        default="stream",
+        description="stream artifacts, or redirect to a presigned URL where the store signs them",
+    )
+    artifact_url_seconds: int = Field(
+        default=300, ge=1, le=7 * 24 * 3600, description="how long a presigned URL is valid"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.projections import ProjectionRunner
 from infra.service import ServiceParts
@@ -32,7 +32,7 @@ async def build(
     ports = IngestPorts(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
-        artifacts=FileArtifactStore(settings.artifacts),
+        artifacts=artifact_store(settings),
         settings=IngestSettings(),
         events=store,
     )

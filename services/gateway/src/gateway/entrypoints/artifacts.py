@@ -1,12 +1,15 @@
-"""Artifact endpoints: images, analyses and exports, streamed with an ETag (their sha256)."""
+"""Artifact endpoints: images, analyses and exports, streamed with an ETag (their sha256), or
+a redirect to a presigned URL of the object store (`RECTO_ARTIFACT_DELIVERY=redirect`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from contracts import ArtifactRef
 from gateway.entrypoints.context import GatewayContext
@@ -18,12 +21,13 @@ from infra.artifacts import iterate_artifact
 router = APIRouter(prefix="/v1", tags=["artifacts"], responses=PROBLEM_RESPONSES)
 _BINARY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the artifact"},
+    307: {"description": "fetch it from this presigned URL (redirect delivery)"},
     304: {"description": "unchanged (If-None-Match)"},
 }
 _MANUSCRIPT_FORMATS = {"iiif-manifest": "iiif-manifest", "mets": "mets", "bundle.zip": "bundle"}
 
 
-def serve(
+async def serve(
     context: GatewayContext, request: Request, ref: dict[str, Any] | None, what: str
 ) -> Response:
     if not ref:
@@ -34,8 +38,15 @@ def serve(
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     if etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
-    if not context.artifacts.exists(artifact):
+    # Off the event loop: for an object store this is a network round trip.
+    if not await anyio.to_thread.run_sync(context.artifacts.exists, artifact):
         raise HTTPException(404, f"{what} is recorded but its artifact is missing")
+    if context.settings.artifact_delivery == "redirect":
+        expires = timedelta(seconds=context.settings.artifact_url_seconds)
+        url = await anyio.to_thread.run_sync(context.artifacts.signed_url, artifact, expires)
+        if url is not None:
+            # The bytes never change, but the URL expires: the redirect itself is not cached.
+            return RedirectResponse(url, 307, {"ETag": etag, "Cache-Control": "no-store"})
     headers["Content-Length"] = str(artifact.bytes)
     return StreamingResponse(
         iterate_artifact(context.artifacts, artifact),
@@ -53,7 +64,7 @@ async def page_image(
     principal: Reader,
 ) -> Response:
     page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.images.get(variant), f"the {variant} image")
+    return await serve(context, request, page.images.get(variant), f"the {variant} image")
 
 
 @router.get("/pages/{page_id}/analysis", responses=_BINARY, response_class=Response)
@@ -61,7 +72,7 @@ async def page_analysis(
     page_id: UUID, request: Request, context: Context, principal: Reader
 ) -> Response:
     page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.analysis, "the analysis")
+    return await serve(context, request, page.analysis, "the analysis")
 
 
 @router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
@@ -73,7 +84,7 @@ async def page_export(
     principal: Reader,
 ) -> Response:
     page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.formats.get(export), f"the {export} export")
+    return await serve(context, request, page.formats.get(export), f"the {export} export")
 
 
 @router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
@@ -86,4 +97,4 @@ async def manuscript_export(
 ) -> Response:
     manuscript = await visible_manuscript(context, principal, manuscript_id)
     ref = manuscript.formats.get(_MANUSCRIPT_FORMATS[export])
-    return serve(context, request, ref, f"the {export} export")
+    return await serve(context, request, ref, f"the {export} export")
