@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class S3Server:
 def moto_s3_server() -> Iterator[S3Server]:
     from moto.server import ThreadedMotoServer
 
+    # One access-log line per request drowns a failing test's own output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
