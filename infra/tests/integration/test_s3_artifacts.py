@@ -61,8 +61,9 @@ def test_an_artifact_is_stored_once_under_its_sha256(store: ArtifactStore) -> No
     first = store.put(data, "application/xml")
     second = store.put(data, "application/xml")
 
-    assert first == second == ArtifactRef(
-        sha256=hashlib.sha256(data).hexdigest(), media_type="application/xml", bytes=len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    assert (
+        first == second == ArtifactRef(sha256=digest, media_type="application/xml", bytes=len(data))
     )
     assert store.exists(first)
     assert store.get(first) == data
