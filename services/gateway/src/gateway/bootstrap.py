@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from gateway.adapters.api_keys import PostgresKeyStore
 from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
+from gateway.adapters.jetstream_consumers import JetStreamConsumers
 from gateway.adapters.migrate import upgrade_async
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
@@ -85,6 +86,7 @@ async def running_gateway(
         ),
         plan_validator=plan_validator,
         metrics=metrics,
+        consumers=JetStreamConsumers(settings) if settings.nats_url else None,
     )
     sweeper = StallSweeper(
         store.pool,
@@ -112,6 +114,8 @@ async def running_gateway(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if isinstance(context.consumers, JetStreamConsumers):
+            await context.consumers.close()
         await store.close()
 
 

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.entrypoints import artifacts, commands, events, feed, health, reads, uploads
+from gateway.entrypoints.consumers import router as consumers_router
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.keys import router as keys_router
@@ -39,6 +40,7 @@ def create_app(start: ContextFactory) -> FastAPI:
     for module in (health, commands, uploads, reads, events, feed, artifacts):
         app.include_router(module.router)
     app.include_router(keys_router)
+    app.include_router(consumers_router)
     install_dashboard(app)
     app.add_middleware(RequestTiming, metrics=metrics)
     return app

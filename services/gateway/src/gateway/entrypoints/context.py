@@ -10,6 +10,7 @@ from gateway.adapters.health import HealthProbe
 from gateway.adapters.key_usage import KeyUsageRecorder
 from gateway.adapters.queries import ReadModels
 from gateway.adapters.rate_limits import PostgresRateLimiter
+from gateway.application.consumer_lag import ConsumerLagSource
 from gateway.application.ports import PlanValidator
 from gateway.domain.rate_limit import FixedWindow
 from gateway.entrypoints.metrics import GatewayMetrics
@@ -29,6 +30,7 @@ class GatewayContext:
     health: HealthProbe
     plan_validator: PlanValidator
     metrics: GatewayMetrics
+    consumers: ConsumerLagSource | None = None
     key_registry: PostgresKeyRegistry = field(init=False)
     key_usage: KeyUsageRecorder = field(init=False)
     limiter: PostgresRateLimiter = field(init=False)
