@@ -50,9 +50,3 @@ class Settings(BaseSettings):
     nats_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream stream replicas: 3 on a 3-node cluster"
     )
-    database_pool_size: int | None = Field(
-        default=None, ge=1, description="connections per process; unset: each service's default"
-    )
-    database_statement_cache_size: int = Field(
-        default=100, ge=0, description="asyncpg's prepared statements; 0 behind PgBouncer (txn)"
-    )
