@@ -1,4 +1,5 @@
-"""`GET /v1/consumers`: each durable consumer's lag, read from a real JetStream."""
+"""`GET /v1/consumers`: each durable consumer's lag, read from a real JetStream; readiness
+against a list of NATS servers."""
 
 from __future__ import annotations
 
@@ -104,3 +105,21 @@ async def test_before_any_stream_exists_there_is_no_consumer(
 
     assert answer.status_code == 200
     assert answer.json() == {"items": []}
+
+
+async def test_a_cluster_is_ready_while_one_of_its_servers_answers(
+    start_gateway: Callable[..., ServedGateway], nats_url: str
+) -> None:
+    from infra.embedded.process import free_port
+
+    gone = [f"nats://127.0.0.1:{free_port()}", f"nats://127.0.0.1:{free_port()}"]
+    one_left = start_gateway(nats=",".join([gone[0], nats_url, gone[1]]))
+    none_left = start_gateway(nats=",".join(gone))
+    async with httpx.AsyncClient() as client:
+        ready = await client.get(f"{one_left.url}/readyz")
+        not_ready = await client.get(f"{none_left.url}/readyz")
+
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["nats"] == "NATS answers"
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"]["nats"].count("ConnectionRefusedError") == 2

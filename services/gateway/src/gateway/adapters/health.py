@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from infra.eventstore import PostgresEventStore
+from infra.natsurls import nats_server_list
 
 _LAG = """
 SELECT count(*) FROM (
@@ -47,19 +48,24 @@ class HealthProbe:
     async def nats(self) -> Check:
         if not self.nats_url:
             return Check(True, "NATS not configured")
-        parts = urlsplit(self.nats_url.split(",")[0])
-        try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 2.0
-            )
-            greeting = await asyncio.wait_for(reader.readline(), 2.0)
-            writer.close()
-            await writer.wait_closed()
-        except (OSError, TimeoutError) as error:
-            return Check(False, f"NATS: {type(error).__name__}: {error}")
-        if not greeting.startswith(b"INFO"):
-            return Check(False, "NATS: unexpected greeting")
-        return Check(True, "NATS answers")
+        # A cluster answers while any of its servers does: clients fail over among them.
+        failures = []
+        for server in nats_server_list(self.nats_url):
+            parts = urlsplit(server)
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 2.0
+                )
+                greeting = await asyncio.wait_for(reader.readline(), 2.0)
+                writer.close()
+                await writer.wait_closed()
+            except (OSError, TimeoutError) as error:
+                failures.append(f"{type(error).__name__}: {error}")
+                continue
+            if greeting.startswith(b"INFO"):
+                return Check(True, "NATS answers")
+            failures.append("unexpected greeting")
+        return Check(False, f"NATS: {'; '.join(failures)}")
 
     async def projection_lag(self) -> int:
         return int(
