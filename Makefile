@@ -7,9 +7,13 @@ export OMP_THREAD_LIMIT := 1
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 # tesserocr is compiled against Debian's libtesseract, the one the `tesseract` CLI uses (ADR 0007).
+# `kubectl kustomize` renders deploy/k8s in tests/deploy: Debian's kubernetes-client, unless a
+# kubectl is already installed (another package's /usr/bin/kubectl would conflict with it).
+KUBECTL_PACKAGE := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-lat tesseract-ocr-fra \
 	tesseract-ocr-deu tesseract-ocr-frk libtesseract-dev libleptonica-dev pkg-config g++ chromium \
-	poppler-utils
+	poppler-utils \
+	$(KUBECTL_PACKAGE)
 PYTEST_ARGS ?=
 
 .PHONY: help

@@ -55,6 +55,18 @@ def migrate() -> None:
 
 
 @app.command()
+def provision() -> None:
+    """Create or update the JetStream streams (RECTO_NATS_URL) with RECTO_NATS_REPLICAS replicas."""
+    import anyio
+
+    from recto.services import provision_streams
+
+    settings = Settings()
+    anyio.run(provision_streams, settings)
+    console.print(f"streams provisioned with {settings.nats_replicas} replica(s)")
+
+
+@app.command()
 def healthcheck(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))]) -> None:
     """Exit 0 while the service in this container beats its heartbeat (container healthchecks)."""
     from infra.health import is_healthy

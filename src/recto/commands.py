@@ -127,7 +127,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
     from gateway.adapters.api_keys import ApiKeyProjection
     from gateway.adapters.projection import ReadModelProjection
     from gateway.adapters.search_projection import SearchProjection
-    from infra.artifacts import FileArtifactStore
+    from infra.artifact_stores import artifact_store
     from infra.eventstore import PostgresEventStore
     from infra.projections import Projection, ProjectionRunner
     from ingest.adapters.watch_projection import WatchedManifestsProjection
@@ -138,7 +138,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
     store = await PostgresEventStore.connect(_database_url(settings), max_size=2)
     projections: list[Projection] = [
         ReadModelProjection(),
-        SearchProjection(FileArtifactStore(settings.artifacts)),
+        SearchProjection(artifact_store(settings)),
         ManuscriptProgressProjection(),
         WatchedManifestsProjection(),
         ApiKeyProjection(),

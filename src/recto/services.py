@@ -66,6 +66,22 @@ def migrate_all(settings: Settings) -> None:
         upgrade_tables(settings.database_url)
 
 
+async def provision_streams(settings: Settings) -> None:
+    """The JetStream streams, with RECTO_NATS_REPLICAS replicas; services keep what exists."""
+    import nats
+
+    from infra.messaging.provisioning import ensure_streams
+    from infra.natsurls import nats_servers
+
+    client = await nats.connect(nats_servers(settings))
+    try:
+        await ensure_streams(
+            client.jetstream(), settings.nats_prefix, replicas=settings.nats_replicas
+        )
+    finally:
+        await client.close()
+
+
 def serve(name: str) -> None:
     settings = Settings()
     configure_logging(name, level=settings.log_level, json_lines=settings.log_json)

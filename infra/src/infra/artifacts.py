@@ -1,8 +1,10 @@
 """Content-addressed artifact storage: bytes are stored once under their sha256.
 
-Events carry `ArtifactRef`s, never the bytes. Writes go to a temporary file first and are
-renamed into place, so a reader never sees a half-written artifact and two writers of the same
-content cannot corrupt each other.
+Events carry `ArtifactRef`s, never the bytes. Every service reaches artifacts through the
+`ArtifactStore` interface only, never through a path: files here (the embedded default), an
+S3-compatible object store in `infra.artifacts_s3` beyond one machine. Writes go to a temporary
+file first and are renamed into place, so a reader never sees a half-written artifact and two
+writers of the same content cannot corrupt each other.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -32,11 +35,21 @@ class ArtifactStore(Protocol):
     def get(self, ref: ArtifactRef | str) -> bytes: ...
     def open_chunks(self, ref: ArtifactRef | str) -> Iterator[bytes]: ...
     def exists(self, ref: ArtifactRef | str) -> bool: ...
-    def path(self, ref: ArtifactRef | str) -> Path: ...
+    def delete(self, ref: ArtifactRef | str) -> None:
+        """Remove the artifact; removing one that is not there is no error."""
+
+    def signed_url(self, ref: ArtifactRef, expires_in: timedelta) -> str | None:
+        """A URL a client may fetch the artifact from directly, or None: stream it instead."""
 
 
 def _digest(ref: ArtifactRef | str) -> str:
     return ref if isinstance(ref, str) else ref.sha256
+
+
+def artifact_key(ref: ArtifactRef | str) -> str:
+    """`ab/cd/<sha256>`: the same layout for files and object keys."""
+    digest = _digest(ref)
+    return f"{digest[:2]}/{digest[2:4]}/{digest}"
 
 
 class FileArtifactStore:
@@ -47,8 +60,7 @@ class FileArtifactStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path(self, ref: ArtifactRef | str) -> Path:
-        digest = _digest(ref)
-        return self.root / digest[:2] / digest[2:4] / digest
+        return self.root / artifact_key(ref)
 
     def put(self, data: bytes, media_type: str) -> ArtifactRef:
         return self.put_stream([data], media_type)
@@ -89,15 +101,18 @@ class FileArtifactStore:
     def exists(self, ref: ArtifactRef | str) -> bool:
         return self.path(ref).is_file()
 
+    def delete(self, ref: ArtifactRef | str) -> None:
+        self.path(ref).unlink(missing_ok=True)
+
+    def signed_url(self, ref: ArtifactRef, expires_in: timedelta) -> str | None:
+        return None
+
 
 class InMemoryArtifactStore:
     """The same contract in a dict, for fast unit tests."""
 
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
-
-    def path(self, ref: ArtifactRef | str) -> Path:
-        raise NotImplementedError("in-memory artifacts have no path")
 
     def put(self, data: bytes, media_type: str) -> ArtifactRef:
         ref = ArtifactRef(
@@ -122,6 +137,12 @@ class InMemoryArtifactStore:
 
     def exists(self, ref: ArtifactRef | str) -> bool:
         return _digest(ref) in self._blobs
+
+    def delete(self, ref: ArtifactRef | str) -> None:
+        self._blobs.pop(_digest(ref), None)
+
+    def signed_url(self, ref: ArtifactRef, expires_in: timedelta) -> str | None:
+        return None
 
 
 async def read_artifact(store: ArtifactStore, ref: ArtifactRef | str) -> bytes:

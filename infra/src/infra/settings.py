@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,3 +28,25 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = True
+
+    # Beyond one machine (ADR 0018, docs/scaling.md).
+    artifact_store: Literal["file", "s3"] = Field(
+        default="file", description="`file`: under RECTO_ARTIFACTS; `s3`: an S3-compatible bucket"
+    )
+    s3_bucket: str | None = Field(default=None, description="the artifacts' bucket (s3 store)")
+    s3_prefix: str = Field(default="", description="key prefix inside the bucket, e.g. `recto/`")
+    s3_endpoint: str | None = Field(
+        default=None, description="MinIO, Ceph RGW, Garage…: their URL; unset: AWS S3"
+    )
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = Field(
+        default=None, description="unset: the usual AWS_* variables or the pod's web identity"
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_allow_http: bool = Field(default=False, description="only for a loopback or test endpoint")
+    s3_virtual_hosted: bool = Field(
+        default=False, description="bucket in the host name (AWS); path-style otherwise"
+    )
+    nats_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream stream replicas: 3 on a 3-node cluster"
+    )

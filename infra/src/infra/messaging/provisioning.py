@@ -19,28 +19,39 @@ from contracts.subjects import (
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
-async def ensure_streams(js: JetStreamContext, prefix: str) -> None:
-    """The event stream (deduplicated by `Nats-Msg-Id`) and the dead-letter stream."""
+async def ensure_streams(js: JetStreamContext, prefix: str, *, replicas: int | None = None) -> None:
+    """The event stream (deduplicated by `Nats-Msg-Id`) and the dead-letter stream.
+
+    `replicas` (RECTO_NATS_REPLICAS, applied by `recto provision`): None keeps an existing
+    stream's replication, so a service starting against an R3 stream never scales it down.
+    """
     await _ensure_stream(
         js,
         StreamConfig(
             name=events_stream(prefix),
             subjects=[all_events(prefix)],
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=replicas,
         ),
     )
     await _ensure_stream(
         js,
-        StreamConfig(name=dead_letter_stream(prefix), subjects=[dead_letter_subject(prefix, "*")]),
+        StreamConfig(
+            name=dead_letter_stream(prefix),
+            subjects=[dead_letter_subject(prefix, "*")],
+            num_replicas=replicas,
+        ),
     )
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
     try:
-        await js.stream_info(config.name or "")
+        existing = await js.stream_info(config.name or "")
     except NotFoundError:
         await js.add_stream(config)
     else:
+        if config.num_replicas is None:
+            config.num_replicas = existing.config.num_replicas
         await js.update_stream(config)
 
 

@@ -15,7 +15,7 @@ from analyzer.application.ports import AnalyzerPorts
 from analyzer.application.profiles import load_profiles
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.entrypoints.subscriptions import analyzer_subscriptions
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.service import ServiceParts
 from infra.settings import Settings
@@ -23,7 +23,7 @@ from infra.settings import Settings
 
 async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
     assert settings.database_url is not None
-    artifacts = FileArtifactStore(settings.artifacts)
+    artifacts = artifact_store(settings)
     database = create_async_engine(settings.database_url, pool_size=2)
     cache = PostgresVlmCache(database)
     await cache.create_table()

@@ -9,7 +9,7 @@ from exporter.application.ports import ExportPorts, ManuscriptExportPorts
 from exporter.domain.urls import GatewayUrls
 from exporter.entrypoints.manuscript_export_loop import ManuscriptExportLoop
 from exporter.entrypoints.subscriptions import exporter_subscriptions
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.projections import ProjectionRunner
 from infra.service import ServiceParts
@@ -23,7 +23,7 @@ async def build(
         raise SystemExit("RECTO_DATABASE_URL must be set")
     # The exporter's own tables exist before the projection that fills them starts.
     await upgrade_async(settings.database_url)
-    artifacts = FileArtifactStore(settings.artifacts)
+    artifacts = artifact_store(settings)
     urls = GatewayUrls(settings.public_url)
     pages = ExportPorts(artifacts, urls, StoredRegistrations(store))
     progress = ProjectionRunner(store, ManuscriptProgressProjection(), idle_sleep=poll_seconds)

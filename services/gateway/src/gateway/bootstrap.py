@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from gateway.adapters.api_keys import PostgresKeyStore
 from gateway.adapters.feed_hub import FeedHub
 from gateway.adapters.health import HealthProbe
+from gateway.adapters.jetstream_consumers import JetStreamConsumers
 from gateway.adapters.migrate import upgrade_async
 from gateway.adapters.nats_link import NatsLink
 from gateway.adapters.outages import database_unreachable, describe
@@ -28,7 +29,7 @@ from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 from infra.addresses import AddressPolicy
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
 from infra.projections import ProjectionRunner
@@ -79,7 +80,7 @@ async def running_gateway(
     )
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
-    artifacts = FileArtifactStore(settings.artifacts)
+    artifacts = artifact_store(settings)
     context = GatewayContext(
         settings=gateway_settings,
         store=store,
@@ -103,6 +104,7 @@ async def running_gateway(
         metrics=metrics,
         addresses=AddressPolicy.from_allow_list(settings.fetch_allow),
         search=PostgresSearchIndex(store.pool, rank_window=gateway_settings.search_rank_window),
+        consumers=JetStreamConsumers(settings) if settings.nats_url else None,
     )
     sweeper = StallSweeper(
         store.pool,
@@ -132,6 +134,8 @@ async def running_gateway(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if isinstance(context.consumers, JetStreamConsumers):
+            await context.consumers.close()
         await store.close()
 
 

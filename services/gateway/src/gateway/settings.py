@@ -85,3 +85,10 @@ class GatewaySettings(BaseSettings):
     cors_origins: list[str] = Field(
         default=["*"], description="origins that may read IIIF resources from a browser"
     )
+    artifact_delivery: Literal["stream", "redirect"] = Field(
+        default="stream",
+        description="stream artifacts, or redirect to a presigned URL where the store signs them",
+    )
+    artifact_url_seconds: int = Field(
+        default=300, ge=1, le=7 * 24 * 3600, description="how long a presigned URL is valid"
+    )

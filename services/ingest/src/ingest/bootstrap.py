@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.addresses import AddressPolicy
-from infra.artifacts import FileArtifactStore
+from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.projections import ProjectionRunner
 from infra.service import ServiceParts
@@ -33,7 +33,7 @@ async def build(
     ports = IngestPorts(
         fetcher=fetcher,
         image_info=CachedImageInfo(fetcher),
-        artifacts=FileArtifactStore(settings.artifacts),
+        artifacts=artifact_store(settings),
         settings=IngestSettings(**PdfSettings().model_dump()),
         events=store,
     )

@@ -24,6 +24,7 @@ from gateway.entrypoints import (
     transcription_imports,
     uploads,
 )
+from gateway.entrypoints.consumers import router as consumers_router
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.dashboard import install_dashboard
 from gateway.entrypoints.keys import router as keys_router
@@ -76,6 +77,7 @@ def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -
     ):
         app.include_router(module.router)
     app.include_router(keys_router)
+    app.include_router(consumers_router)
     install_dashboard(app)
     # The last added runs first: timing sees every answer, limits see the body before the app.
     app.add_middleware(ControlCharacterGuard)

@@ -1,12 +1,15 @@
-"""Artifact endpoints: images, analyses and exports, streamed with an ETag (their sha256)."""
+"""Artifact endpoints: images, analyses and exports, streamed with an ETag (their sha256), or
+a redirect to a presigned URL of the object store (`RECTO_ARTIFACT_DELIVERY=redirect`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from contracts import ArtifactRef
 from contracts.transcription import fold_transcription
@@ -26,6 +29,7 @@ from infra.artifacts import iterate_artifact
 router = APIRouter(prefix="/v1", tags=["artifacts"], responses=PROBLEM_RESPONSES)
 _BINARY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the artifact"},
+    307: {"description": "fetch it from this presigned URL (redirect delivery)"},
     304: {"description": "unchanged (If-None-Match)"},
 }
 _MANUSCRIPT_FORMATS = {
@@ -36,7 +40,7 @@ _MANUSCRIPT_FORMATS = {
 }
 
 
-def serve(
+async def serve(
     context: GatewayContext, request: Request, ref: dict[str, Any] | None, what: str
 ) -> Response:
     if not ref:
@@ -47,8 +51,15 @@ def serve(
     wanted = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
     if etag in wanted or "*" in wanted:
         return Response(status_code=304, headers=headers)
-    if not context.artifacts.exists(artifact):
+    # Off the event loop: for an object store this is a network round trip.
+    if not await anyio.to_thread.run_sync(context.artifacts.exists, artifact):
         raise HTTPException(404, f"{what} is recorded but its artifact is missing")
+    if context.settings.artifact_delivery == "redirect":
+        expires = timedelta(seconds=context.settings.artifact_url_seconds)
+        url = await anyio.to_thread.run_sync(context.artifacts.signed_url, artifact, expires)
+        if url is not None:
+            # The bytes never change, but the URL expires: the redirect itself is not cached.
+            return RedirectResponse(url, 307, {"ETag": etag, "Cache-Control": "no-store"})
     headers["Content-Length"] = str(artifact.bytes)
     return StreamingResponse(
         iterate_artifact(context.artifacts, artifact),
@@ -66,7 +77,7 @@ async def page_image(
     principal: Reader,
 ) -> Response:
     page = await visible_page(context, principal, page_id)
-    return serve(context, request, page.images.get(variant), f"the {variant} image")
+    return await serve(context, request, page.images.get(variant), f"the {variant} image")
 
 
 def _json(ref: ArtifactRef | None) -> dict[str, Any] | None:
@@ -81,7 +92,7 @@ async def page_analysis(
     await visible_page(context, principal, page_id)
     state = fold_transcription(await page_as_of(context.store, page_id, as_of))
     when = f" at {describe(as_of)}" if as_of is not None else ""
-    return serve(context, request, _json(state.current), f"the analysis{when}")
+    return await serve(context, request, _json(state.current), f"the analysis{when}")
 
 
 @router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
@@ -95,10 +106,10 @@ async def page_export(
 ) -> Response:
     page = await visible_page(context, principal, page_id)
     if as_of is None:
-        return serve(context, request, page.formats.get(export), f"the {export} export")
+        return await serve(context, request, page.formats.get(export), f"the {export} export")
     exported = await page_export_as_of(context.store, page_id, as_of)
     ref = exported.formats.get(export) if exported else None
-    return serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")
+    return await serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")
 
 
 @router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
@@ -113,7 +124,7 @@ async def manuscript_export(
     manuscript = await visible_manuscript(context, principal, manuscript_id)
     name = _MANUSCRIPT_FORMATS[export]
     if as_of is None:
-        return serve(context, request, manuscript.formats.get(name), f"the {export} export")
+        return await serve(context, request, manuscript.formats.get(name), f"the {export} export")
     exported = await manuscript_export_as_of(context.store, manuscript_id, as_of)
     ref = exported.formats.get(name) if exported else None
-    return serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")
+    return await serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")

@@ -10,6 +10,7 @@ from gateway.adapters.health import HealthProbe
 from gateway.adapters.key_usage import KeyUsageRecorder
 from gateway.adapters.queries import ReadModels
 from gateway.adapters.rate_limits import PostgresRateLimiter
+from gateway.application.consumer_lag import ConsumerLagSource
 from gateway.application.ports import PlanValidator
 from gateway.application.search import SearchIndex
 from gateway.domain.rate_limit import FixedWindow
@@ -33,6 +34,7 @@ class GatewayContext:
     metrics: GatewayMetrics
     addresses: AddressPolicy
     search: SearchIndex
+    consumers: ConsumerLagSource | None = None
     key_registry: PostgresKeyRegistry = field(init=False)
     key_usage: KeyUsageRecorder = field(init=False)
     limiter: PostgresRateLimiter = field(init=False)
