@@ -150,6 +150,4 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
 
 
 def _database_url(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("RECTO_DATABASE_URL must name the database")
-    return settings.database_url
+    return settings.required_database_url()

@@ -60,10 +60,9 @@ def migrate_all(settings: Settings) -> None:
     from gateway.adapters.migrate import upgrade as upgrade_gateway
     from ingest.adapters.migrate import upgrade as upgrade_ingest
 
-    if not settings.database_url:
-        raise SystemExit("RECTO_DATABASE_URL must be set")
+    database_url = settings.required_database_url()
     for upgrade_tables in (upgrade, upgrade_ingest, upgrade_exporter, upgrade_gateway):
-        upgrade_tables(settings.database_url)
+        upgrade_tables(database_url)
 
 
 async def provision_streams(settings: Settings) -> None:

@@ -9,6 +9,10 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class MissingSetting(SystemExit):
+    """A setting a process cannot run without is unset: it exits saying which one."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECTO_", extra="ignore")
 
@@ -50,3 +54,14 @@ class Settings(BaseSettings):
     nats_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream stream replicas: 3 on a 3-node cluster"
     )
+
+    def required_database_url(self) -> str:
+        """The database every service needs; one check, one message, wherever it is asked."""
+        if not self.database_url:
+            raise MissingSetting("RECTO_DATABASE_URL must be set (postgresql+asyncpg://…)")
+        return self.database_url
+
+    def required_nats_url(self) -> str:
+        if not self.nats_url:
+            raise MissingSetting("RECTO_NATS_URL must be set (nats://…, JetStream enabled)")
+        return self.nats_url

@@ -22,9 +22,8 @@ from infra.settings import Settings
 
 
 async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
-    assert settings.database_url is not None
     artifacts = artifact_store(settings)
-    database = create_async_engine(settings.database_url, pool_size=2)
+    database = create_async_engine(settings.required_database_url(), pool_size=2)
     cache = PostgresVlmCache(database)
     await cache.create_table()
     client = httpx.AsyncClient()

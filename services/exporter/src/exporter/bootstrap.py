@@ -19,10 +19,8 @@ from infra.settings import Settings
 async def build(
     settings: Settings, store: PostgresEventStore, *, poll_seconds: float = 1.0
 ) -> ServiceParts:
-    if not settings.database_url:
-        raise SystemExit("RECTO_DATABASE_URL must be set")
     # The exporter's own tables exist before the projection that fills them starts.
-    await upgrade_async(settings.database_url)
+    await upgrade_async(settings.required_database_url())
     artifacts = artifact_store(settings)
     urls = GatewayUrls(settings.public_url)
     pages = ExportPorts(artifacts, urls, StoredRegistrations(store))

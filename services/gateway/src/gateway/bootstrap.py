@@ -62,13 +62,12 @@ async def running_gateway(
 ) -> AsyncIterator[GatewayContext]:
     """Migrate, connect, start the projection, the feed tailer, the completion watcher and
     the stall sweeper."""
-    if not settings.database_url:
-        raise RuntimeError("RECTO_DATABASE_URL is not set")
+    database_url = settings.required_database_url()
     if gateway_settings.auth == "off":
         log.warning("RECTO_AUTH=off: the API accepts every request as admin (embedded demo only)")
-    await upgrade_event_store(settings.database_url)
-    await upgrade_async(settings.database_url)
-    store = await PostgresEventStore.connect(settings.database_url, max_size=20)
+    await upgrade_event_store(database_url)
+    await upgrade_async(database_url)
+    store = await PostgresEventStore.connect(database_url, max_size=20)
     nats = (
         NatsLink(
             settings.nats_url,

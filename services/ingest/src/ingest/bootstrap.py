@@ -24,10 +24,8 @@ from ingest.settings import PdfSettings
 async def build(
     settings: Settings, store: PostgresEventStore, *, watch: WatchSettings | None = None
 ) -> ServiceParts:
-    if not settings.database_url:
-        raise SystemExit("RECTO_DATABASE_URL must be set")
     # Ingest's own tables exist before the projection that fills them starts.
-    await upgrade_async(settings.database_url)
+    await upgrade_async(settings.required_database_url())
     watch = watch or WatchSettings()
     fetcher = HttpxFetcher(AddressPolicy.from_allow_list(settings.fetch_allow))
     ports = IngestPorts(
