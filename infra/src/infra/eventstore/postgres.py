@@ -102,6 +102,16 @@ class PostgresEventStore:
     async def close(self) -> None:
         await self.pool.close()
 
+    async def ping(self, timeout: float = 2.0) -> None:
+        """Raise unless the database answers within `timeout` seconds.
+
+        After a restart of PostgreSQL the pool needs nothing more: asyncpg drops connections
+        it finds closed and opens new ones, so the first query after the restart succeeds;
+        a connection broken in a way it could not see fails one query and is dropped.
+        """
+        async with self.pool.acquire(timeout=timeout) as connection:
+            await connection.fetchval("SELECT 1", timeout=timeout)
+
     async def append(
         self,
         stream_id: str,
