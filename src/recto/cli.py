@@ -67,11 +67,28 @@ def provision() -> None:
 
 
 @app.command()
-def healthcheck(name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))]) -> None:
-    """Exit 0 while the service in this container beats its heartbeat (container healthchecks)."""
-    from infra.health import is_healthy
+def healthcheck(
+    name: Annotated[str, typer.Argument(help=" | ".join(SERVICES))],
+    replica: Annotated[
+        str | None,
+        typer.Option(
+            help="one process's id (its RECTO_REPLICA); default: RECTO_REPLICA if set, "
+            "else every process of NAME on this host"
+        ),
+    ] = None,
+) -> None:
+    """Exit 0 while the process beats a fresh heartbeat saying it is ready, 1 otherwise."""
+    from infra.health import STALE_AFTER_BEATS, check_service
 
-    if not is_healthy(Settings().state_dir / "health" / name):
+    settings = Settings()
+    verdict = check_service(
+        settings.state_dir,
+        name,
+        replica=replica or settings.replica,
+        max_age=STALE_AFTER_BEATS * settings.heartbeat_seconds,
+    )
+    print(verdict.reason)
+    if not verdict.ok:
         raise typer.Exit(1)
 
 

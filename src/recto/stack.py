@@ -131,7 +131,10 @@ def running_stack(
         for name, replica in _replicas(analyzers):
             command = [sys.executable, "-m", "recto", "serve", name]
             log = state_dir / f"{replica}.log"
-            services.setdefault(name, []).append(ServiceProcess(replica, command, environment, log))
+            # Each process names itself in its heartbeat: `recto healthcheck analyzer --replica
+            # analyzer-2` then asks after one replica.
+            own = {**environment, "RECTO_REPLICA": replica}
+            services.setdefault(name, []).append(ServiceProcess(replica, command, own, log))
         supervisor.start_group([r for replicas in services.values() for r in replicas])
         stack = Stack(
             database_url,

@@ -59,14 +59,19 @@ def decode_event(event_type: str, schema_version: int, data: dict[str, Any]) -> 
         raise InvalidEventData(f"{event_type} v{schema_version}: {error}") from error
 
 
-def recorded_from_wire(wire: dict[str, Any]) -> RecordedEvent:
+def recorded_from_wire(wire: Any) -> RecordedEvent:
     """Parse a bus message; raises a ContractError subclass for anything it cannot trust."""
+    if not isinstance(wire, dict):
+        raise InvalidEventData(f"not an event envelope: a JSON {type(wire).__name__}")
     try:
-        event_type = str(wire["type"])
-        version = int(wire["schema_version"])
-        data = wire["data"]
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidEventData(f"not an event envelope: {error!r}") from error
+        event_type, version, data = wire["type"], wire["schema_version"], wire["data"]
+    except KeyError as error:
+        raise InvalidEventData(f"not an event envelope: no {error}") from error
+    if not isinstance(event_type, str):
+        raise InvalidEventData("event type is not a string")
+    # Only a JSON integer: int() would take "7", 7.9 or true, and raise OverflowError on 1e400.
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidEventData(f"schema version is not an integer: {_excerpt(version)}")
     if not isinstance(data, dict):
         raise InvalidEventData("event data is not an object")
     event = decode_event(event_type, version, data)
@@ -76,3 +81,8 @@ def recorded_from_wire(wire: dict[str, Any]) -> RecordedEvent:
         )
     except ValidationError as error:
         raise InvalidEventData(f"bad envelope: {error}") from error
+
+
+def _excerpt(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"

@@ -9,12 +9,23 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import nats.errors
 from faststream.nats import NatsBroker
+from nats.aio.client import Client
 
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
-from infra.health import beat
+from infra.health import process_heartbeat
+from infra.messaging.connection import (
+    ConnectionClosedForGood,
+    close_connection,
+    nats_options,
+    until_stopped_or_closed,
+)
 from infra.messaging.consumer import ConsumerRuntime, Subscription
+from infra.messaging.outages import DatabaseOutages
+from infra.messaging.readiness import database_probe, nats_probe
+from infra.natsurls import nats_servers
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,29 +53,62 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
+def database_outages(settings: Settings, store: PostgresEventStore) -> DatabaseOutages:
+    return DatabaseOutages(
+        lambda: store.ping(settings.probe_timeout_seconds),
+        shortest=settings.outage_backoff_seconds,
+        longest=settings.outage_backoff_max_seconds,
+    )
+
+
+async def _stop(broker: NatsBroker, client: Client | None) -> None:
+    """Stop the subscribers and let go of the connection, even one NATS is not answering."""
+    try:
+        await broker.stop()
+    except nats.errors.Error:  # draining needs a live connection
+        if client is not None:
+            await close_connection(client)
+
+
 async def run_service(name: str, settings: Settings, build: Build, stop: asyncio.Event) -> None:
-    if not settings.database_url or not settings.nats_url:
-        raise SystemExit("RECTO_DATABASE_URL and RECTO_NATS_URL must be set")
-    await upgrade_async(settings.database_url)
-    store = await PostgresEventStore.connect(settings.database_url)
+    database_url, _ = settings.required_database_url(), settings.required_nats_url()
+    await upgrade_async(database_url)
+    store = await PostgresEventStore.connect(database_url)
     parts = await build(settings, store)
-    broker = NatsBroker(settings.nats_url, log_level=logging.DEBUG)
-    runtime = ConsumerRuntime(broker, store, settings.nats_prefix)
+    closed = asyncio.Event()
+
+    async def on_closed() -> None:
+        closed.set()
+
+    broker = NatsBroker(
+        nats_servers(settings), log_level=logging.DEBUG, **nats_options(settings, on_closed)
+    )
+    runtime = ConsumerRuntime(
+        broker, store, settings.nats_prefix, outages=database_outages(settings, store)
+    )
     for subscription in parts.subscriptions:
         runtime.subscribe(subscription)
+    client: Client | None = None
     try:
-        await broker.connect()
+        client = await broker.connect()
         await runtime.provision()
         await broker.start()
         log.info(
             "service started", extra={"subscriptions": [s.consumer for s in parts.subscriptions]}
         )
         tasks = [asyncio.create_task(task(stop)) for task in parts.background]
-        tasks.append(asyncio.create_task(beat(settings.state_dir / "health" / name, stop)))
-        await stop.wait()
+        probes = {
+            "nats": nats_probe(client),
+            "database": database_probe(lambda: store.ping(settings.probe_timeout_seconds)),
+        }
+        tasks.append(asyncio.create_task(process_heartbeat(name, settings, stop, probes)))
+        connection_lost = await until_stopped_or_closed(stop, closed, client)
+        stop.set()  # the process ends either way: background tasks and the heartbeat stop
         await asyncio.gather(*tasks)
+        if connection_lost:
+            raise ConnectionClosedForGood(f"{name}: the NATS connection closed for good")
     finally:
-        await broker.stop()
+        await _stop(broker, client)
         for close in parts.closers:
             await close()
         await store.close()

@@ -24,11 +24,43 @@ class Settings(BaseSettings):
     artifacts: Path = Field(default=Path(".state/artifacts"))
     state_dir: Path = Field(default=Path(".state"))
     max_deliver: int = Field(default=5, ge=1)
-    ack_wait_seconds: float = Field(default=60.0, gt=0)
+    ack_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="JetStream redelivers an unacknowledged message after this; running work "
+        "sends in-progress acks every third of it, so only a crashed replica's work waits it out",
+    )
     fetch_allow: str = Field(default="", description="hosts/CIDRs exempt from the SSRF guard")
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="the gateway's public base URL, written into IIIF ids and METS file links",
+    )
+    replica: str | None = Field(
+        default=None, description="this process's id in health files; default <hostname>-<pid>"
+    )
+    heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="how often a process writes its health file"
+    )
+    nats_reconnect_wait_seconds: float = Field(
+        default=0.5, gt=0, description="first wait before reconnecting to NATS; doubles, jittered"
+    )
+    nats_reconnect_wait_max_seconds: float = Field(
+        default=5.0, gt=0, description="longest wait between NATS reconnection attempts"
+    )
+    nats_ping_interval_seconds: int = Field(
+        default=20, ge=1, description="a silent NATS connection is found dead after ~3 of these"
+    )
+    outage_backoff_seconds: float = Field(
+        default=0.5, gt=0, description="first wait before retrying after a connection error"
+    )
+    outage_backoff_max_seconds: float = Field(
+        default=15.0, gt=0, description="longest wait between retries while a dependency is down"
+    )
+    probe_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="how long a health probe waits for the database"
+    )
+    publish_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long the relay waits for JetStream to ack a batch"
     )
     log_level: str = "INFO"
     log_json: bool = True

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from uuid import uuid4
 
 import nats
@@ -18,6 +19,7 @@ from contracts import CorpusCreated
 from infra.eventstore import PostgresEventStore
 from infra.messaging.relay import Relay
 from infra.testing.jetstream import stream_messages
+from infra.testing.pipeline import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -107,6 +109,7 @@ async def test_relay_process_killed_mid_stream_resumes_without_loss_or_duplicate
     nats_prefix: str,
     database_url: str,
     nats_url: str,
+    tmp_path: Path,
 ) -> None:
     await append_events(event_store, streams=20, per_stream=150)
     env = {
@@ -114,6 +117,8 @@ async def test_relay_process_killed_mid_stream_resumes_without_loss_or_duplicate
         "RECTO_DATABASE_URL": database_url,
         "RECTO_NATS_URL": nats_url,
         "RECTO_NATS_PREFIX": nats_prefix,
+        "RECTO_STATE_DIR": str(tmp_path),
+        "RECTO_HEARTBEAT_SECONDS": "0.2",
     }
     command = [sys.executable, "-m", "infra.messaging.relay_process"]
 
@@ -127,13 +132,16 @@ async def test_relay_process_killed_mid_stream_resumes_without_loss_or_duplicate
     published_before_restart = len(await stream_messages(nats_client.jetstream(), nats_prefix))
     assert published_before_restart < 3000, "the relay finished before it could be killed"
 
+    # The killed relay's heartbeat stays behind; the health check looks past it.
     second = subprocess.Popen(command, env=env)
     try:
         await wait_for_count(nats_client, nats_prefix, 3000)
+        await eventually(lambda: _healthy(env))
         await asyncio.sleep(0.3)
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(10) == 0
+    assert not await _healthy(env)
     assert_exactly_once_in_order(await stream_messages(nats_client.jetstream(), nats_prefix), 3000)
 
 
@@ -150,3 +158,35 @@ async def test_relay_publishes_new_events_as_they_commit(
     stop.set()
     await running
     assert_exactly_once_in_order(await stream_messages(nats_client.jetstream(), nats_prefix), 50)
+
+
+async def _healthy(env: dict[str, str]) -> bool:
+    """`recto healthcheck relay`, as a container runs it."""
+    check = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "recto", "healthcheck", "relay", env=env
+    )
+    return await check.wait() == 0
+
+
+async def test_a_bus_ahead_of_the_store_does_not_hide_the_stores_events(
+    event_store: PostgresEventStore, nats_client: Client, nats_prefix: str
+) -> None:
+    # The bus outlived another history (a restored backup renumbers positions from low up).
+    from contracts.subjects import event_subject
+    from infra.messaging.provisioning import ensure_streams
+    from infra.messaging.relay import POSITION_HEADER
+
+    js = nats_client.jetstream()
+    await ensure_streams(js, nats_prefix)
+    ahead = {"Nats-Msg-Id": str(uuid4()), POSITION_HEADER: str(10**15)}
+    await js.publish(event_subject(nats_prefix, "corpus.created"), b"{}", headers=ahead)
+    await append_events(event_store, streams=2, per_stream=5)
+
+    relay = Relay(event_store, js, nats_prefix, batch_size=64)
+    await relay.start()
+    while await relay.relay_once():
+        pass
+
+    assert relay.published == 10
+    messages = await stream_messages(js, nats_prefix)
+    assert_exactly_once_in_order(messages[1:], 10)

@@ -102,6 +102,16 @@ class PostgresEventStore:
     async def close(self) -> None:
         await self.pool.close()
 
+    async def ping(self, timeout: float = 2.0) -> None:
+        """Raise unless the database answers within `timeout` seconds.
+
+        After a restart of PostgreSQL the pool needs nothing more: asyncpg drops connections
+        it finds closed and opens new ones, so the first query after the restart succeeds;
+        a connection broken in a way it could not see fails one query and is dropped.
+        """
+        async with self.pool.acquire(timeout=timeout) as connection:
+            await connection.fetchval("SELECT 1", timeout=timeout)
+
     async def append(
         self,
         stream_id: str,
@@ -177,6 +187,11 @@ class PostgresEventStore:
         async with self.pool.acquire() as connection:
             current = await connection.fetch(_VERSIONS, [stream_id])
         return int(current[0][1]) if current else 0
+
+    async def head_position(self) -> int:
+        """The position of the newest event recorded (0 for an empty store)."""
+        async with self.pool.acquire() as connection:
+            return int(await connection.fetchval("SELECT coalesce(max(position), 0) FROM events"))
 
     async def read_all_raw(
         self,

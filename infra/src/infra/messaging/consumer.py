@@ -1,33 +1,38 @@
 """The consumer runtime: runs a service's handlers on JetStream messages, effectively once.
 
-For each message: parse the envelope (a malformed one goes to the dead-letter subject with its
-reason and is never redelivered), skip it if this consumer already recorded it, run the
-handler while telling JetStream the work is in progress, then append the handler's events
+For each message: decode the envelope (anything undecodable goes to the dead-letter subject
+with its reason and is never redelivered), skip it if this consumer already recorded it, run
+the handler while telling JetStream the work is in progress, then append the handler's events
 together with the `processed(consumer, event_id)` record in one transaction, and only then
 ack. A redelivered message therefore has no second effect. When the last allowed delivery
-fails, the subscription's final-failure hook appends a terminal failure event instead.
+fails, the subscription's final-failure hook appends a terminal failure event instead, or,
+without a hook, the message is dead-lettered with its reason.
+
+While the database is unreachable the message is held, with in-progress acks, and its work
+retried once the database answers: an outage spends none of the message's deliveries.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import Any
 
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.js.api import ConsumerConfig
 
-from contracts import Event, Metadata, RecordedEvent, recorded_from_wire
-from contracts.errors import ContractError, InvalidEventData
+from contracts import Event, Metadata, RecordedEvent
 from contracts.subjects import dead_letter_stream, dead_letter_subject, events_stream
-from infra.eventstore import EventStore, Idempotency, StreamAppend
+from infra.eventstore import EventStore, Idempotency, PostgresEventStore, StreamAppend
 from infra.logs import log_context
+from infra.messaging.dead_letters import Rejection, dead_letter
+from infra.messaging.decoding import decode_message
+from infra.messaging.outages import DatabaseOutages
 from infra.messaging.provisioning import ensure_consumer, ensure_streams
 
 log = logging.getLogger(__name__)
@@ -59,7 +64,7 @@ class Subscription:
     handler: Handler
     on_final_failure: FinalFailureHook | None = None
     max_deliver: int = 5
-    ack_wait: float = 30.0
+    ack_wait: float = 10.0
     batch_size: int = 1
     retry_delays: Sequence[float] = field(default=(0.5, 2.0, 5.0, 15.0))
     heartbeat: bool = True
@@ -81,9 +86,20 @@ def group_by_stream(emitted: Emitted) -> list[StreamAppend]:
 
 
 class ConsumerRuntime:
-    def __init__(self, broker: NatsBroker, store: EventStore, prefix: str) -> None:
+    def __init__(
+        self,
+        broker: NatsBroker,
+        store: EventStore,
+        prefix: str,
+        *,
+        outages: DatabaseOutages | None = None,
+    ) -> None:
         self.broker, self.store, self.prefix = broker, store, prefix
         self.subscriptions: list[Subscription] = []
+        if outages is None:
+            probe = store.ping if isinstance(store, PostgresEventStore) else None
+            outages = DatabaseOutages(probe)
+        self.outages = outages
 
     def subscribe(self, subscription: Subscription) -> None:
         self.subscriptions.append(subscription)
@@ -99,6 +115,7 @@ class ConsumerRuntime:
             config=ConsumerConfig(durable_name=subscription.consumer),
             pull_sub=PullSub(batch_size=subscription.batch_size, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
+            decoder=_undecoded,
             title=f"{subscription.consumer}: {', '.join(subscription.event_types)}",
         )(on_message)
 
@@ -118,17 +135,15 @@ class ConsumerRuntime:
 
     async def handle(self, subscription: Subscription, message: NatsMessage) -> None:
         raw = message.raw_message
+        delivered = raw.metadata.num_delivered or 1
         try:
-            event = _parse(raw.data)
-        except ContractError as error:
-            await self.dead_letter(subscription, message, error)
+            event = decode_message(raw.data)
+        except Exception as error:  # whatever it is, it will fail the same way next time
+            await self.dead_letter(subscription, message, Rejection.of(error, "decode", delivered))
             return
-        if event.type not in subscription.event_types or await self.store.is_processed(
-            subscription.consumer, event.event_id
-        ):
+        if event.type not in subscription.event_types:
             await message.ack()
             return
-        delivered = raw.metadata.num_delivered or 1
         log_context.set(
             {
                 "consumer": subscription.consumer,
@@ -140,42 +155,70 @@ class ConsumerRuntime:
         current_delivery.set(delivered)
         heartbeat = asyncio.create_task(self._heartbeat(message, subscription))
         try:
-            emitted = await subscription.handler(event)
-            await self._commit(subscription, event, emitted)
+            await self._settle(subscription, message, event, delivered)
+        finally:
+            heartbeat.cancel()
+
+    async def _settle(
+        self, s: Subscription, message: NatsMessage, event: RecordedEvent, delivered: int
+    ) -> None:
+        """Handle the event and ack, nack (retry later) or give up on it."""
+        outlast = self.outages.outlast
+        if await outlast(lambda: self.store.is_processed(s.consumer, event.event_id), s.consumer):
+            await message.ack()
+            return
+        try:
+            emitted = await outlast(lambda: s.handler(event), s.consumer)
+            await outlast(lambda: self._commit(s, event, emitted), s.consumer)
         except RetryLater as retry:
-            if delivered < subscription.max_deliver:
-                await self._record_attempt(subscription, event, retry.emitted)
-                await message.nack(delay=_retry_delay(subscription, delivered))
+            if delivered < s.max_deliver:
+                attempt = retry.emitted
+                await outlast(lambda: self._record_attempt(s, event, attempt), s.consumer)
+                await message.nack(delay=_retry_delay(s, delivered))
                 return
-            await self._give_up(subscription, event, retry, delivered)
+            await self._give_up(s, message, event, retry, delivered)
+            return
         except Exception as error:
-            if delivered < subscription.max_deliver or subscription.on_final_failure is None:
+            if delivered < s.max_deliver:
                 log.warning(
                     "handler failed, will retry",
                     exc_info=error,
-                    extra={
-                        "consumer": subscription.consumer,
-                        "event_id": str(event.event_id),
-                        "delivered": delivered,
-                    },
+                    extra={"consumer": s.consumer, "delivered": delivered},
                 )
-                await message.nack(delay=_retry_delay(subscription, delivered))
+                await message.nack(delay=_retry_delay(s, delivered))
                 return
-            await self._give_up(subscription, event, error, delivered)
-        finally:
-            heartbeat.cancel()
+            await self._give_up(s, message, event, error, delivered)
+            return
         await message.ack()
 
     async def _give_up(
-        self, subscription: Subscription, event: RecordedEvent, error: Exception, delivered: int
+        self,
+        s: Subscription,
+        message: NatsMessage,
+        event: RecordedEvent,
+        error: Exception,
+        delivered: int,
     ) -> None:
+        """The last allowed delivery failed: a terminal failure event, or a dead letter."""
         log.error(
             "handler failed for the last time",
             exc_info=error,
-            extra={"consumer": subscription.consumer, "event_id": str(event.event_id)},
+            extra={"consumer": s.consumer, "event_id": str(event.event_id)},
         )
-        hook = subscription.on_final_failure
-        await self._commit(subscription, event, await hook(event, error, delivered) if hook else ())
+        hook = s.on_final_failure
+        if hook is None:
+            await self.dead_letter(s, message, Rejection.of(error, "handle", delivered))
+            return
+        try:
+            emitted = await self.outages.outlast(lambda: hook(event, error, delivered), s.consumer)
+            await self.outages.outlast(lambda: self._commit(s, event, emitted), s.consumer)
+        except Exception as hook_error:
+            log.error("final-failure hook failed", exc_info=hook_error)
+            first = Rejection.of(error, "handle", delivered)
+            reason = f"{first.reason}; the final-failure hook failed too: {hook_error!r}"
+            await self.dead_letter(s, message, Rejection(first.code, reason, "handle", delivered))
+            return
+        await message.ack()
 
     async def _record_attempt(
         self, subscription: Subscription, cause: RecordedEvent, emitted: Emitted
@@ -205,46 +248,45 @@ class ConsumerRuntime:
 
     @staticmethod
     async def _heartbeat(message: NatsMessage, subscription: Subscription) -> None:
-        """Tell JetStream the work goes on, so a long page is not redelivered meanwhile."""
+        """Tell JetStream the work goes on, so it is not redelivered while it runs.
+
+        A failed in-progress ack (NATS away for a moment) is no reason to stop trying: the
+        next one may get through before `ack_wait` runs out.
+        """
         while subscription.heartbeat:
             await asyncio.sleep(subscription.heartbeat_every)
-            await message.in_progress()
+            try:
+                await message.in_progress()
+            except Exception as error:
+                log.warning("in-progress ack failed", extra={"error": repr(error)})
 
     async def dead_letter(
-        self, subscription: Subscription, message: NatsMessage, error: ContractError
+        self, subscription: Subscription, message: NatsMessage, rejection: Rejection
     ) -> None:
         raw = message.raw_message
-        try:
-            payload: dict[str, str] = {"payload": raw.data.decode()}
-        except UnicodeDecodeError:
-            payload = {"payload_base64": base64.b64encode(raw.data).decode()}
-        letter = {
-            "consumer": subscription.consumer,
-            "subject": raw.subject,
-            "code": error.code,
-            "reason": str(error),
-            "received_at": datetime.now(UTC).isoformat(),
-            **payload,
-        }
         await self.broker.publish(
-            json.dumps(letter).encode(),
+            dead_letter(subscription.consumer, raw.subject, raw.data, rejection),
             dead_letter_subject(self.prefix, subscription.consumer),
             stream=dead_letter_stream(self.prefix),
         )
         log.error(
-            "malformed message dead-lettered",
-            extra={"consumer": subscription.consumer, "reason": str(error)},
+            "message dead-lettered",
+            extra={
+                "consumer": subscription.consumer,
+                "code": rejection.code,
+                "reason": rejection.reason,
+                "stage": rejection.stage,
+            },
         )
         # Never redelivered: it would fail the same way and hold up nothing but itself.
         await message.reject()
 
 
-def _parse(data: bytes) -> RecordedEvent:
-    try:
-        wire = json.loads(data)
-    except ValueError as error:
-        raise InvalidEventData(f"not JSON: {error}") from error
-    return recorded_from_wire(wire)
+async def _undecoded(message: StreamMessage[Any]) -> bytes:
+    """Leave the body as bytes. faststream would parse it as JSON itself, and a poison message
+    (nested 200,000 deep) would fail there, redelivered until JetStream drops it, before the
+    runtime could dead-letter it."""
+    return message.body
 
 
 def _retry_delay(subscription: Subscription, delivered: int) -> float:

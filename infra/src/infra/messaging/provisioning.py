@@ -68,7 +68,9 @@ async def ensure_consumer(
     """A durable pull consumer shared by every replica of a service (competing consumers).
 
     One type uses `filter_subject`; several use `filter_subjects`, which servers before 2.10
-    ignore — the runtime then skips the other types itself.
+    ignore — the runtime then skips the other types itself. For an existing durable the server
+    applies the editable fields (`ack_wait`, `max_deliver`, filters…), so a changed setting
+    reaches consumers created by older deployments.
     """
     subjects = [event_subject(prefix, t) for t in event_types]
     await js.add_consumer(

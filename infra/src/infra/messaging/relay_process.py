@@ -8,19 +8,65 @@ import signal
 import nats
 
 from infra.eventstore import PostgresEventStore
+from infra.health import Check, Probe, process_heartbeat
+from infra.messaging.backoff import Backoff
+from infra.messaging.connection import (
+    ConnectionClosedForGood,
+    close_connection,
+    nats_options,
+    until_stopped_or_closed,
+)
+from infra.messaging.readiness import database_probe, nats_probe
 from infra.messaging.relay import Relay
+from infra.natsurls import nats_servers
 from infra.settings import Settings
 
 
+def relay_probe(relay: Relay) -> Probe:
+    """Ready while active or standing by; recovering means something it needs is failing."""
+
+    async def probe() -> Check:
+        if relay.role == "recovering":
+            return Check(False, f"recovering ({relay.last_error})")
+        return Check(True, relay.role)
+
+    return probe
+
+
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    if not settings.database_url or not settings.nats_url:
-        raise SystemExit("RECTO_DATABASE_URL and RECTO_NATS_URL must be set")
-    store = await PostgresEventStore.connect(settings.database_url, max_size=3)
-    client = await nats.connect(settings.nats_url)
+    database_url, _ = settings.required_database_url(), settings.required_nats_url()
+    store = await PostgresEventStore.connect(database_url, max_size=3)
+    closed = asyncio.Event()
+
+    async def on_closed() -> None:
+        closed.set()
+
+    options = nats_options(settings, on_closed)
+    client = await nats.connect(nats_servers(settings), name="relay", **options)
+    relay = Relay(
+        store,
+        client.jetstream(),
+        settings.nats_prefix,
+        publish_timeout=settings.publish_timeout_seconds,
+        recovery=Backoff(settings.outage_backoff_seconds, settings.outage_backoff_max_seconds),
+    )
+    probes = {
+        "nats": nats_probe(client),
+        "database": database_probe(lambda: store.ping(settings.probe_timeout_seconds)),
+        "relay": relay_probe(relay),
+    }
     try:
-        await Relay(store, client.jetstream(), settings.nats_prefix).run(stop)
+        tasks = [
+            asyncio.create_task(relay.run(stop)),
+            asyncio.create_task(process_heartbeat("relay", settings, stop, probes)),
+        ]
+        connection_lost = await until_stopped_or_closed(stop, closed, client)
+        stop.set()
+        await asyncio.gather(*tasks)
+        if connection_lost:
+            raise ConnectionClosedForGood("relay: the NATS connection closed for good")
     finally:
-        await client.drain()
+        await close_connection(client)
         await store.close()
 
 

@@ -17,13 +17,14 @@ import anyio
 from nats.aio.client import Client
 
 from gateway.adapters.outages import describe
+from infra.natsurls import nats_server_list
 
 log = logging.getLogger(__name__)
 
 
 class NatsLink:
     def __init__(self, url: str, *, reconnect_seconds: float, timeout_seconds: float) -> None:
-        self.servers = [server.strip() for server in url.split(",") if server.strip()]
+        self.servers = nats_server_list(url)
         self.reconnect_seconds, self.timeout_seconds = reconnect_seconds, timeout_seconds
         self.client = Client()
         self.problem = "not connected yet"
