@@ -41,12 +41,28 @@ RectoError
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class RectoError(Exception):
     """Base of every error Recto raises on purpose; `code` is stable and machine-readable."""
 
     code = "recto-error"
     retryable = False
+
+
+@dataclass(frozen=True)
+class FailureReason:
+    """Why work failed for the last time, as failure events record it."""
+
+    code: str
+    reason: str
+
+
+def failure_reason(error: BaseException, attempts: int) -> FailureReason:
+    """The code of a Recto error (`internal-error` for any other) and what happened."""
+    code = error.code if isinstance(error, RectoError) else "internal-error"
+    return FailureReason(code, f"gave up after {attempts} attempts: {error}")
 
 
 class ContractError(RectoError):

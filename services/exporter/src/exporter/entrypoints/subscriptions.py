@@ -7,24 +7,26 @@ instead of its exports.
 from __future__ import annotations
 
 import logging
-from uuid import UUID
 
 from contracts import (
     PageAnalyzed,
     PageExportFailed,
     PageStageRerequested,
-    PageTranscriptionImportFailed,
     PageTranscriptionImportRequested,
     RecordedEvent,
     page_stream,
 )
-from contracts.errors import ExportError
+from contracts.errors import ExportError, failure_reason
 from contracts.transcription import fold_transcription
 from exporter.adapters.event_history import StoredPlans
 from exporter.application.export_edition import (
     EDITION_EVENTS,
     EditionPorts,
     export_current_transcription,
+)
+from exporter.application.final_failures import (
+    record_export_failure,
+    record_transcription_import_failure,
 )
 from exporter.application.import_transcription import import_transcription
 from exporter.application.ports import ExportPorts
@@ -60,8 +62,8 @@ def exporter_subscriptions(
     async def export_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         page_id = getattr(event.data, "page_id")  # noqa: B009  # every subscribed type has one
         job_id = getattr(event.data, "job_id", None)
-        formats = await plans.page_formats(job_id)
-        return [_gave_up(page_id, job_id, ",".join(formats), error, attempts)]
+        formats = ",".join(await plans.page_formats(job_id))
+        return record_export_failure(page_id, job_id, formats, failure_reason(error, attempts))
 
     async def on_rerequest(event: RecordedEvent) -> Emitted:
         rerequest = event.data
@@ -90,20 +92,16 @@ def exporter_subscriptions(
         assert isinstance(rerequest, PageStageRerequested)
         if rerequest.stage != "export":
             return []
-        return [_gave_up(rerequest.page_id, rerequest.job_id, "all", error, attempts)]
+        failure = failure_reason(error, attempts)
+        return record_export_failure(rerequest.page_id, rerequest.job_id, "all", failure)
 
     async def import_file(event: RecordedEvent) -> Emitted:
         return await import_transcription(event, editions.store, ports.artifacts)
 
     async def import_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         assert isinstance(event.data, PageTranscriptionImportRequested)
-        failed = PageTranscriptionImportFailed(
-            page_id=event.data.page_id,
-            request_id=event.event_id,
-            code=getattr(error, "code", "internal-error"),
-            reason=f"gave up after {attempts} attempts: {error}",
-        )
-        return [(page_stream(event.data.page_id), failed)]
+        failure = failure_reason(error, attempts)
+        return record_transcription_import_failure(event.data, event.event_id, failure)
 
     return [
         Subscription(
@@ -142,16 +140,3 @@ def exporter_subscriptions(
             ack_wait=ack_wait,
         ),
     ]
-
-
-def _gave_up(
-    page_id: UUID, job_id: UUID | None, formats: str, error: BaseException, attempts: int
-) -> tuple[str, PageExportFailed]:
-    failed = PageExportFailed(
-        page_id=page_id,
-        job_id=job_id,
-        format=formats,
-        code=getattr(error, "code", "internal-error"),
-        reason=f"gave up after {attempts} attempts: {error}",
-    )
-    return page_stream(page_id), failed

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from contracts import (
-    ManuscriptImportFailed,
     ManuscriptImportRequested,
-    PageIngestFailed,
     PageRegistered,
     PageStageRerequested,
     RecordedEvent,
-    manuscript_stream,
-    page_stream,
 )
+from contracts.errors import failure_reason
 from infra.messaging.consumer import Emitted, Subscription
+from ingest.application.final_failures import record_import_failure, record_ingest_failure
 from ingest.application.import_manuscript import import_manuscript
 from ingest.application.normalise_page_image import normalise_page_image, rerun_page_ingest
 from ingest.application.ports import IngestPorts
@@ -27,12 +25,7 @@ def ingest_subscriptions(
 
     async def import_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         assert isinstance(event.data, ManuscriptImportRequested)
-        failed = ManuscriptImportFailed(
-            manuscript_id=event.data.manuscript_id,
-            code=getattr(error, "code", "internal-error"),
-            reason=f"gave up after {attempts} attempts: {error}",
-        )
-        return [(manuscript_stream(event.data.manuscript_id), failed)]
+        return record_import_failure(event.data, failure_reason(error, attempts))
 
     async def on_page_registered(event: RecordedEvent) -> Emitted:
         assert isinstance(event.data, PageRegistered)
@@ -42,14 +35,8 @@ def ingest_subscriptions(
         event: RecordedEvent, error: BaseException, attempts: int
     ) -> Emitted:
         assert isinstance(event.data, PageRegistered)
-        failed = PageIngestFailed(
-            page_id=event.data.page_id,
-            job_id=event.data.job_id,
-            step="normalise",
-            code=getattr(error, "code", "internal-error"),
-            reason=f"gave up after {attempts} attempts: {error}",
-        )
-        return [(page_stream(event.data.page_id), failed)]
+        failure = failure_reason(error, attempts)
+        return record_ingest_failure(event.data.page_id, event.data.job_id, failure)
 
     async def on_stage_rerequested(event: RecordedEvent) -> Emitted:
         return await rerun_page_ingest(event, ports)
@@ -58,14 +45,8 @@ def ingest_subscriptions(
         assert isinstance(event.data, PageStageRerequested)
         if event.data.stage != "ingest":
             return []
-        failed = PageIngestFailed(
-            page_id=event.data.page_id,
-            job_id=event.data.job_id,
-            step="normalise",
-            code=getattr(error, "code", "internal-error"),
-            reason=f"gave up after {attempts} attempts: {error}",
-        )
-        return [(page_stream(event.data.page_id), failed)]
+        failure = failure_reason(error, attempts)
+        return record_ingest_failure(event.data.page_id, event.data.job_id, failure)
 
     return [
         Subscription(
