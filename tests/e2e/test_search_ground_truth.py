@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from contracts import PageAnalysis
+from contracts import CorpusCreated, PageAnalysis, corpus_stream
 from exporter.formats.alto_reader import read_alto
 from exporter.formats.page_reader import read_page
 from gateway.adapters.api_keys import create_api_key
@@ -120,6 +120,10 @@ async def _index(settings: Settings, corpora: Path) -> Indexed:
             )
             canvases[page_id] = canvas
         await search_caught_up(store.pool)
+        # A key's grants name corpora that exist: their streams say so.
+        for name, corpus_id in ids.items():
+            created = CorpusCreated(corpus_id=corpus_id, slug=name, title=name, profile="default")
+            await store.append(corpus_stream(corpus_id), [created])
         admin = await create_api_key(store.pool, ["read"])
         french = await create_api_key(store.pool, ["read"], [ids["french"]])
     finally:
