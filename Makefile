@@ -55,5 +55,6 @@ bench: setup ## Run the benchmarks; figures in bench/results/
 	@for script in bench/*.py; do echo "== $$script"; $(UV) run python $$script || exit 1; done
 
 .PHONY: schemas
-schemas: setup ## Write the JSON Schema of each new contract version
+schemas: setup ## Write the JSON Schema of each new contract version and the AsyncAPI document
 	$(UV) run python -m contracts.schemas
+	$(UV) run python -m infra.asyncapi docs/asyncapi.yaml services/gateway/src/gateway/asyncapi.json
