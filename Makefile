@@ -59,6 +59,14 @@ demo: setup ## Start Recto and process a sample manuscript (RECTO_DEMO_EXIT=1 st
 bench: setup ## Run the benchmarks; figures in bench/results/
 	@for script in bench/*.py; do echo "== $$script"; $(UV) run python $$script || exit 1; done
 
+MIRADOR := services/gateway/src/gateway/static/vendor/mirador
+
+.PHONY: mirador
+mirador: ## Copy Mirador's bundle, from npm at the version tests/browser locks, into the gateway
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund
+	cp tests/browser/node_modules/mirador/dist/mirador.min.js tests/browser/node_modules/mirador/LICENSE $(MIRADOR)/
+
 .PHONY: schemas
-schemas: setup ## Write the JSON Schema of each new contract version
+schemas: setup ## Write the JSON Schema of each new contract version and the AsyncAPI document
 	$(UV) run python -m contracts.schemas
+	$(UV) run python -m infra.asyncapi docs/asyncapi.yaml services/gateway/src/gateway/asyncapi.json

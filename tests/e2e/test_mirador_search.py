@@ -33,7 +33,7 @@ from contracts import (
     page_stream,
 )
 from exporter.application.manuscript import build_iiif_manifest
-from exporter.domain.iiif_annotations import page_annotations
+from exporter.domain.iiif_annotations import Granularity, page_annotations
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
 from exporter.formats.page_reader import read_page
@@ -147,9 +147,14 @@ async def export_manuscript(
         imported = ManuscriptImported(
             manuscript_id=manuscript_id, corpus_id=corpus_id, label="Laube, Europa", page_count=1
         )
-        annotations = artifacts.put(
-            json.dumps(page_annotations(page, urls)).encode(), "application/ld+json"
-        )
+        # Both pages the manifest lists: lines and words.
+        annotations = {
+            granularity.page_format.value: artifacts.put(
+                json.dumps(page_annotations(page, urls, None, granularity)).encode(),
+                "application/ld+json",
+            )
+            for granularity in Granularity
+        }
         manifest = build_iiif_manifest(Manuscript(imported, [page]), gateway_url)
         exporter = Metadata(actor="exporter")
         await store.append(page_stream(page_id), [registered], metadata=Metadata(actor="ingest"))
@@ -161,7 +166,7 @@ async def export_manuscript(
                     analysis=artifacts.put(
                         analysis.model_dump_json().encode(), PageAnalysis.media_type
                     ),
-                    formats={"annotations": annotations},
+                    formats=annotations,
                 )
             ],
             metadata=exporter,

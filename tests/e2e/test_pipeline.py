@@ -124,6 +124,7 @@ async def test_a_manuscript_goes_from_manifest_to_validated_exports(
         "page",
         "text",
         "annotations",
+        "word-annotations",
         "hocr",
     }
     alto = artifacts.get(exported[0].formats["alto"]).decode()

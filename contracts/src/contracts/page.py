@@ -15,7 +15,7 @@ from contracts.values import ArtifactRef, ImageRef
 
 class PageRegistered(Event):
     type = "page.registered"
-    schema_version = 2
+    schema_version = 3
 
     page_id: UUID
     manuscript_id: UUID
@@ -29,6 +29,11 @@ class PageRegistered(Event):
     image_url: str | None = None
     image_service: str | None = Field(default=None, description="IIIF Image API service id")
     image_service_version: int | None = None
+    image_service_profile: str | None = Field(
+        default=None,
+        description="the service's compliance profile as the source declared it, e.g. `level1` "
+        "or `http://iiif.io/api/image/2/level2.json`",
+    )
     upload: ArtifactRef | None = None
     upload_page: int | None = Field(
         default=None, ge=1, description="for an uploaded PDF: the page this is, from 1"
@@ -39,6 +44,12 @@ class PageRegistered(Event):
 def upcast_page_registered_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 knew no PDF uploads: every upload was one image."""
     return {**data, "upload_page": None}
+
+
+@upcaster("page.registered", 2)
+def upcast_page_registered_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 did not record the image service's profile: nothing is known of its level."""
+    return {**data, "image_service_profile": None}
 
 
 class PageImageNormalized(Event):

@@ -42,3 +42,24 @@ def test_a_version_1_job_completion_reads_as_version_2_without_a_reason() -> Non
     assert completed.reason is None
     assert schema_path("job.completed", 1).exists()
     assert render(JobCompleted) == schema_path("job.completed", 2).read_text()
+
+
+def test_a_version_2_page_registration_reads_as_version_3_with_no_known_profile() -> None:
+    from uuid import uuid4
+
+    from contracts import PageRegistered, decode_event
+
+    stored = {
+        "page_id": str(uuid4()),
+        "manuscript_id": str(uuid4()),
+        "corpus_id": str(uuid4()),
+        "index": 0,
+        "image_service": "https://images.example/iiif/p1",
+        "image_service_version": 2,
+        "upload_page": None,
+    }
+    registered = decode_event("page.registered", 2, stored)
+    assert isinstance(registered, PageRegistered)
+    assert registered.image_service_profile is None
+    assert registered.image_service_version == 2
+    assert render(PageRegistered) == schema_path("page.registered", 3).read_text()

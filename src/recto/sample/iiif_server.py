@@ -1,30 +1,38 @@
 """A small IIIF Image API 3 and Presentation 3 server for the sample pages, on loopback.
 
-It serves `manifest.json`, each image's `info.json` and any `full/<size>/0/default.jpg`
-request, like the image servers of libraries do — enough for Recto to ingest the sample the
-way it ingests a real manuscript.
+It serves `manifest.json`, each image's `info.json` and its images at Image API level 1
+(`recto.sample.image_api`), like the image servers of libraries do — enough for Recto to ingest
+the sample the way it ingests a real manuscript, and for a viewer to tile it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
-from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from infra.embedded.process import free_port
+from recto.sample.image_api import (
+    EXTRA_FEATURES,
+    TILE_SIZE,
+    BadImageRequest,
+    UnsupportedImageRequest,
+    render,
+    scale_factors,
+)
 from recto.sample.pages import SamplePage
 
 IIIF3 = "http://iiif.io/api/presentation/3/context.json"
+IMAGE3 = "http://iiif.io/api/image/3/context.json"
+_CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
@@ -37,37 +45,45 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
         page = by_name.get(request.path_params["name"])
         if page is None:
             return Response(status_code=404)
-        return JSONResponse(
-            {
-                "@context": "http://iiif.io/api/image/3/context.json",
-                "id": f"{base}/image/{page.name}",
-                "type": "ImageService3",
-                "protocol": "http://iiif.io/api/image",
-                "profile": "level1",
-                "width": page.width,
-                "height": page.height,
-            }
-        )
+        document = {
+            "@context": IMAGE3,
+            "id": f"{base}/image/{page.name}",
+            "type": "ImageService3",
+            "protocol": "http://iiif.io/api/image",
+            "profile": "level1",
+            "width": page.width,
+            "height": page.height,
+            "tiles": [{"width": TILE_SIZE, "scaleFactors": scale_factors(page.width, page.height)}],
+            "extraFeatures": EXTRA_FEATURES,
+        }
+        # Level 1: the JSON-LD media type when asked for, and CORS for viewers in browsers.
+        ld = "application/ld+json" in request.headers.get("accept", "")
+        media_type = f'application/ld+json;profile="{IMAGE3}"' if ld else "application/json"
+        return JSONResponse(document, media_type=media_type, headers=_CORS)
+
+    def service(request: Request) -> Response:
+        return RedirectResponse(f"{request.url}/info.json", status_code=303, headers=_CORS)
 
     def image(request: Request) -> Response:
         page = by_name.get(request.path_params["name"])
-        if page is None or request.path_params["region"] != "full":
-            return Response(status_code=404)
-        size = _size(request.path_params["size"], page.width, page.height)
-        if size is None:
-            return Response("unsupported size", status_code=400)
-        with Image.open(io.BytesIO(page.data)) as opened:
-            rendered = opened.convert("RGB")
-            if size != rendered.size:
-                rendered = rendered.resize(size, Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            rendered.save(buffer, "JPEG", quality=92)
-        return Response(buffer.getvalue(), media_type="image/jpeg")
+        if page is None:
+            return Response(status_code=404, headers=_CORS)
+        params = request.path_params
+        try:
+            jpeg = render(
+                page.data, params["region"], params["size"], params["rotation"], params["quality"]
+            )
+        except BadImageRequest as error:
+            return Response(str(error), status_code=400, headers=_CORS)
+        except UnsupportedImageRequest as error:
+            return Response(str(error), status_code=501, headers=_CORS)
+        return Response(jpeg, media_type="image/jpeg", headers=_CORS)
 
     return Starlette(
         routes=[
             Route("/manifest.json", manifest),
             Route("/image/{name}/info.json", info),
+            Route("/image/{name}", service),
             Route("/image/{name}/{region}/{size}/{rotation}/{quality}.jpg", image),
         ]
     )
@@ -122,24 +138,6 @@ def _manifest(pages: list[SamplePage], base: str, label: str) -> dict[str, Any]:
         "label": {"en": [label]},
         "items": canvases,
     }
-
-
-def _size(spec: str, width: int, height: int) -> tuple[int, int] | None:
-    if spec == "max":
-        return width, height
-    w_text, _, h_text = spec.lstrip("^!").partition(",")
-    try:
-        w = int(w_text) if w_text else None
-        h = int(h_text) if h_text else None
-    except ValueError:
-        return None
-    if w and h:
-        return w, h
-    if w:
-        return w, max(1, round(height * w / width))
-    if h:
-        return max(1, round(width * h / height)), h
-    return None
 
 
 @contextlib.contextmanager

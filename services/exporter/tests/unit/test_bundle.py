@@ -51,6 +51,7 @@ def test_the_bundle_holds_every_export_of_the_manuscript(
         "mets.xml",
         "page/0001.page.xml",
         "text/0001.txt",
+        "word-annotations/0001.word-annotations.json",
     ]
     assert archive.read("images/0001.png") == IMAGE
     xsd.validate(xsd.Schema.ALTO, archive.read("alto/0001.alto.xml"))

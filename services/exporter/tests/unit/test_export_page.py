@@ -44,7 +44,14 @@ async def test_every_default_format_is_stored_and_announced(
 
     assert stream == page_stream(registered.page_id)
     assert isinstance(exported, PageExported)
-    assert set(exported.formats) == {"alto", "page", "text", "annotations", "hocr"}
+    assert set(exported.formats) == {
+        "alto",
+        "page",
+        "text",
+        "annotations",
+        "word-annotations",
+        "hocr",
+    }
     alto = store.get(exported.formats["alto"])
     xsd.validate(xsd.Schema.ALTO, alto)
     assert b"<fileName>https://library.example/iiif/ms1/1/full/max/0/default.jpg</fileName>" in alto

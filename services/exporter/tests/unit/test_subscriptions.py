@@ -62,6 +62,7 @@ async def test_without_a_plan_every_page_format_is_exported(seeder: Any) -> None
         "hocr",
         "page",
         "text",
+        "word-annotations",
     ]
 
 
@@ -108,7 +109,7 @@ async def test_an_unexpected_error_gives_up_as_an_internal_error(seeder: Any) ->
 
     assert isinstance(failed, PageExportFailed)
     assert (failed.code, failed.reason) == ("internal-error", "gave up after 5 attempts: disk full")
-    assert failed.format == "alto,page,text,annotations,hocr"
+    assert failed.format == "alto,page,text,annotations,word-annotations,hocr"
 
 
 async def test_a_page_of_a_cancelled_job_is_skipped_not_exported(seeder: Any) -> None:

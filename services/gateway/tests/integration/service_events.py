@@ -126,7 +126,7 @@ async def export(
             if artifacts
             else ref(f"{name}{page_id}", "application/xml")
         )
-        for name in ("alto", "page", "text", "annotations", "hocr")
+        for name in ("alto", "page", "text", "annotations", "word-annotations", "hocr")
     }
     await store.append(
         page_stream(page_id),

@@ -64,6 +64,10 @@ async def test_manifest_registers_every_image_canvas(corpora: Path) -> None:
     assert len({p.page_id for p in pages}) == 238
     assert all(s == page_stream(p.page_id) for (s, p) in emitted[1:])
     assert all(p.canvas_id and p.image_service for p in pages)
+    assert {p.image_service_profile for p in pages} == {
+        "http://library.stanford.edu/iiif/image-api/1.1/compliance.html#level2",
+        "http://library.stanford.edu/iiif/image-api/compliance.html#level1",
+    }
     assert {p.job_id for p in pages} == {event.job_id}
 
 
@@ -175,6 +179,8 @@ async def test_choice_imports_the_default_and_notes_the_alternatives(corpora: Pa
     assert isinstance(page, PageRegistered)
     assert page.image_service is not None
     assert page.image_service.endswith("-dee-natural")
+    # The service's level as the source declared it, for the exported manifest to keep.
+    assert page.image_service_profile == "level1"
     [note] = imported.notes
     assert "1 alternative(s) kept aside: X-Ray" in note
 

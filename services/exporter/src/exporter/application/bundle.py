@@ -84,7 +84,7 @@ def _members(
                 yield page_file(fmt, number), stamp, _MODE, ZIP_64, _rendered(fmt, page, urls)
             # Keep what the manifest and METS need, not the page's regions and text.
             analysis = analysis.model_copy(update={"regions": [], "reading_order": []})
-        slim.append(ManuscriptPage(page.registered, analysis, page.master))
+        slim.append(ManuscriptPage(page.registered, analysis, page.master, page.thumbnail))
     manuscript = Manuscript(imported, slim)
     clean = TextCleaner()
     manifest = json_bytes(iiif_manifest(manuscript, urls, cleaner=clean))

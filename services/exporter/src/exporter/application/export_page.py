@@ -25,6 +25,7 @@ from contracts.errors import ContractError, RectoError
 from exporter.application.ports import ExportPorts
 from exporter.application.render import page_format, render_page
 from exporter.domain.document import RenderedDocument
+from exporter.domain.formats import with_companions
 
 DEFAULT_FORMATS = ("alto", "page", "text", "annotations", "hocr")
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ async def render_formats(
     status: str | None = None,
 ) -> Rendered:
     rendered = Rendered()
-    for name in dict.fromkeys(formats):
+    for name in with_companions(formats):
         try:
             render = partial(_render, name, analysis, page_id, ports, registered, status)
             document = await anyio.to_thread.run_sync(render)

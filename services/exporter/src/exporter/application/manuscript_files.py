@@ -76,7 +76,8 @@ def _pages(pages: Iterable[PageHistory], artifacts: ArtifactStore) -> Iterator[M
         if page.exported is not None:
             raw = artifacts.get(page.exported.analysis)
             analysis = PageAnalysis.model_validate_json(raw)
-        yield ManuscriptPage(page.registered, analysis, page.master)
+        formats = frozenset(page.exported.formats) if page.exported is not None else None
+        yield ManuscriptPage(page.registered, analysis, page.master, page.thumbnail, formats)
 
 
 def _slim(page: ManuscriptPage) -> ManuscriptPage:
@@ -84,4 +85,4 @@ def _slim(page: ManuscriptPage) -> ManuscriptPage:
         return page
     # The manifest and METS need a page's size and presence of text, not its regions.
     analysis = page.analysis.model_copy(update={"regions": [], "reading_order": []})
-    return ManuscriptPage(page.registered, analysis, page.master)
+    return ManuscriptPage(page.registered, analysis, page.master, page.thumbnail, page.formats)

@@ -10,7 +10,7 @@ from contracts import PageAnalysis
 from contracts.errors import ExportError
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat, plain_text
-from exporter.domain.iiif_annotations import annotation_page
+from exporter.domain.iiif_annotations import Granularity, annotation_page
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.workspace import pcgts_id
 from exporter.domain.xmltext import TextCleaner
@@ -75,6 +75,9 @@ def render_page(
                 canvas_size=canvas_size,
                 urls=urls,
                 cleaner=clean,
+                granularity=Granularity.WORD
+                if fmt is PageFormat.WORD_ANNOTATIONS
+                else Granularity.LINE,
             )
         )
     return RenderedDocument(content, fmt.media_type, clean.dropped)

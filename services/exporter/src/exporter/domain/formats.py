@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -10,6 +11,7 @@ class PageFormat(StrEnum):
     PAGE = "page"
     TEXT = "text"
     ANNOTATIONS = "annotations"
+    WORD_ANNOTATIONS = "word-annotations"
     HOCR = "hocr"
 
     @property
@@ -21,11 +23,13 @@ class PageFormat(StrEnum):
         return _EXTENSIONS[self]
 
 
+_PRESENTATION_3 = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
 _MEDIA_TYPES = {
     PageFormat.ALTO: "application/alto+xml",
     PageFormat.PAGE: "application/vnd.prima.page+xml",
     PageFormat.TEXT: "text/plain; charset=utf-8",
-    PageFormat.ANNOTATIONS: 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"',
+    PageFormat.ANNOTATIONS: _PRESENTATION_3,
+    PageFormat.WORD_ANNOTATIONS: _PRESENTATION_3,
     # Not text/html: served from the API's origin, a transcription must never run as a page.
     PageFormat.HOCR: "text/vnd.hocr+html; charset=utf-8",
 }
@@ -34,13 +38,25 @@ _EXTENSIONS = {
     PageFormat.PAGE: "page.xml",
     PageFormat.TEXT: "txt",
     PageFormat.ANNOTATIONS: "annotations.json",
+    PageFormat.WORD_ANNOTATIONS: "word-annotations.json",
     PageFormat.HOCR: "hocr",
 }
 
-MANIFEST_MEDIA_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
+MANIFEST_MEDIA_TYPE = _PRESENTATION_3
 METS_MEDIA_TYPE = "application/mets+xml"
 BUNDLE_MEDIA_TYPE = "application/zip"
 PDF_MEDIA_TYPE = "application/pdf"
+
+
+# IIIF annotations are two pages, of lines and of words: asking for them (as every plan made
+# before the word page existed does) gets both.
+_COMPANIONS = {PageFormat.ANNOTATIONS.value: (PageFormat.WORD_ANNOTATIONS.value,)}
+
+
+def with_companions(names: Iterable[str]) -> list[str]:
+    """The formats to render for `names`, once each, in order, companions after their own."""
+    wanted = [also for name in names for also in (name, *_COMPANIONS.get(name, ()))]
+    return list(dict.fromkeys(wanted))
 
 
 def plain_text(text: str) -> bytes:

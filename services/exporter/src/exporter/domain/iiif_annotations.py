@@ -1,4 +1,9 @@
-"""One IIIF Presentation 3 `AnnotationPage` per canvas: a `supplementing` annotation per line.
+"""IIIF Presentation 3 `AnnotationPage`s of a canvas's transcription: one of lines, one of words.
+
+Each annotation carries its `textGranularity` (the IIIF Text Granularity extension) and two
+motivations: `supplementing`, which the Presentation API asks of text derived from the canvas,
+and `commenting`, because Mirador 3 and 4 hide every other motivation unless their user
+configures them (ADR 0019); the Web Annotation model allows an annotation several motivations.
 
 Targets are in CANVAS coordinates: the analysis is in the master image's pixels, and a source
 manifest's canvas may be larger or smaller than that image, so every box is scaled once here.
@@ -6,10 +11,12 @@ manifest's canvas may be larger or smaller than that image, so every box is scal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from contracts import Box, Line, PageAnalysis
+from contracts import Box, PageAnalysis
 from exporter.domain.formats import PageFormat
 from exporter.domain.geometry import clamp_box, scale_box
 from exporter.domain.manuscript import ManuscriptPage
@@ -17,6 +24,17 @@ from exporter.domain.urls import GatewayUrls
 from exporter.domain.xmltext import TextCleaner
 
 PRESENTATION_3 = "http://iiif.io/api/presentation/3/context.json"
+TEXT_GRANULARITY = "http://iiif.io/api/extension/text-granularity/context.json"
+MOTIVATIONS = ["supplementing", "commenting"]
+
+
+class Granularity(StrEnum):
+    LINE = "line"
+    WORD = "word"
+
+    @property
+    def page_format(self) -> PageFormat:
+        return PageFormat.ANNOTATIONS if self is Granularity.LINE else PageFormat.WORD_ANNOTATIONS
 
 
 def annotation_page(
@@ -27,24 +45,35 @@ def annotation_page(
     canvas_size: tuple[int, int] | None,
     urls: GatewayUrls,
     cleaner: TextCleaner | None = None,
+    granularity: Granularity = Granularity.LINE,
 ) -> dict[str, Any]:
-    """The page's line transcriptions as a Presentation 3 AnnotationPage (empty if unanalysed)."""
+    """The page's lines (or words) as a Presentation 3 AnnotationPage (empty if unanalysed)."""
     clean = cleaner if cleaner is not None else TextCleaner()
-    page_url = urls.page(page_id, PageFormat.ANNOTATIONS)
+    page_url = urls.page(page_id, granularity.page_format)
     items: list[dict[str, Any]] = []
     if analysis is not None:
         size = canvas_size or (analysis.image.width, analysis.image.height)
-        for number, line in enumerate(analysis.lines(), start=1):
-            text = clean(line.text)
+        for number, (text, box, language) in enumerate(_texts(analysis, granularity), start=1):
+            text = clean(text)
             if not text.strip():
                 continue
-            box = _canvas_box(line.bbox, analysis, size)
-            items.append(_line_annotation(f"{page_url}/{number}", canvas_id, box, text, line))
-    return {"@context": PRESENTATION_3, "id": page_url, "type": "AnnotationPage", "items": items}
+            target = _canvas_box(box, analysis, size)
+            annotation = _annotation(f"{page_url}/{number}", canvas_id, target, text, language)
+            annotation["textGranularity"] = granularity.value
+            items.append(annotation)
+    return {
+        "@context": [TEXT_GRANULARITY, PRESENTATION_3],
+        "id": page_url,
+        "type": "AnnotationPage",
+        "items": items,
+    }
 
 
 def page_annotations(
-    page: ManuscriptPage, urls: GatewayUrls, cleaner: TextCleaner | None = None
+    page: ManuscriptPage,
+    urls: GatewayUrls,
+    cleaner: TextCleaner | None = None,
+    granularity: Granularity = Granularity.LINE,
 ) -> dict[str, Any]:
     return annotation_page(
         page.analysis,
@@ -53,7 +82,19 @@ def page_annotations(
         canvas_size=page.canvas_size(),
         urls=urls,
         cleaner=cleaner,
+        granularity=granularity,
     )
+
+
+def _texts(
+    analysis: PageAnalysis, granularity: Granularity
+) -> Iterator[tuple[str, Box, str | None]]:
+    for line in analysis.lines():
+        if granularity is Granularity.LINE:
+            yield line.text, line.bbox, line.language
+        else:
+            for word in line.words:
+                yield word.text, word.bbox, line.language
 
 
 def _canvas_box(box: Box, analysis: PageAnalysis, canvas_size: tuple[int, int]) -> Box:
@@ -70,16 +111,16 @@ def _canvas_box(box: Box, analysis: PageAnalysis, canvas_size: tuple[int, int]) 
     )
 
 
-def _line_annotation(
-    annotation_id: str, canvas_id: str, box: Box, text: str, line: Line
+def _annotation(
+    annotation_id: str, canvas_id: str, box: Box, text: str, language: str | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "TextualBody", "value": text, "format": "text/plain"}
-    if line.language:
-        body["language"] = line.language
+    if language:
+        body["language"] = language
     return {
         "id": annotation_id,
         "type": "Annotation",
-        "motivation": "supplementing",
+        "motivation": list(MOTIVATIONS),
         "body": body,
         "target": f"{canvas_id}#xywh={box.x},{box.y},{box.width},{box.height}",
     }

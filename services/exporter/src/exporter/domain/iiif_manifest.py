@@ -7,7 +7,12 @@ from uuid import UUID
 
 from contracts import MetadataEntry, Range, SeeAlso
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
-from exporter.domain.iiif_annotations import PRESENTATION_3, page_annotations
+from exporter.domain.iiif_annotations import (
+    PRESENTATION_3,
+    TEXT_GRANULARITY,
+    Granularity,
+    page_annotations,
+)
 from exporter.domain.iiif_services import image_body, thumbnail
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.urls import GatewayUrls
@@ -32,7 +37,8 @@ def iiif_manifest(
         if page.canvas_size() is not None
     ]
     manifest: dict[str, Any] = {
-        "@context": PRESENTATION_3,
+        # Embedded annotations carry `textGranularity`, whose term this context defines.
+        "@context": [TEXT_GRANULARITY, PRESENTATION_3] if embed_annotations else PRESENTATION_3,
         "id": urls.manifest(imported.manuscript_id),
         "type": "Manifest",
         "label": _language_map(clean(imported.label or str(imported.manuscript_id))),
@@ -120,7 +126,7 @@ def _canvas(
         "height": height,
     }
     local = urls.local_image(page_id)
-    if local is None and (thumb := thumbnail(page)) is not None:
+    if local is None and (thumb := thumbnail(page, urls)) is not None:
         canvas["thumbnail"] = [thumb]
     body = _local_image(local, page) if local is not None else image_body(page)
     if body is not None:
@@ -141,13 +147,11 @@ def _canvas(
             }
         ]
     if page.analysis is not None:
-        if embed:
-            embedded = page_annotations(page, urls, clean)
-            embedded.pop("@context")
-            canvas["annotations"] = [embedded]
-        else:
-            annotations_url = urls.page(page_id, PageFormat.ANNOTATIONS)
-            canvas["annotations"] = [{"id": annotations_url, "type": "AnnotationPage"}]
+        canvas["annotations"] = [
+            _annotations(page, urls, granularity, embed, clean)
+            for granularity in Granularity
+            if page.has_format(granularity.page_format)
+        ]
         canvas["seeAlso"] = [
             _see_also(
                 urls.page(page_id, PageFormat.ALTO),
@@ -161,6 +165,25 @@ def _canvas(
             ),
         ]
     return canvas
+
+
+def _annotations(
+    page: ManuscriptPage,
+    urls: GatewayUrls,
+    granularity: Granularity,
+    embed: bool,
+    clean: TextCleaner,
+) -> dict[str, Any]:
+    """The transcription at one granularity: embedded, or referenced for the viewer to fetch."""
+    if embed:
+        embedded = page_annotations(page, urls, clean, granularity)
+        embedded.pop("@context")
+        return embedded
+    return {
+        "id": urls.page(page.registered.page_id, granularity.page_format),
+        "type": "AnnotationPage",
+        "label": _language_map(f"Transcription, {granularity.value} by {granularity.value}"),
+    }
 
 
 def _local_image(local: tuple[str, str], page: ManuscriptPage) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts import ImageRef, ManuscriptImported, PageAnalysis, PageRegistered
+from exporter.domain.formats import PageFormat
 from exporter.domain.urls import GatewayUrls
 
 
@@ -15,6 +16,12 @@ class ManuscriptPage:
     registered: PageRegistered
     analysis: PageAnalysis | None = None
     master: ImageRef | None = None
+    thumbnail: ImageRef | None = None
+    formats: frozenset[str] | None = None
+    """The formats its export recorded; None when every format goes with it (a bundle)."""
+
+    def has_format(self, fmt: PageFormat) -> bool:
+        return self.formats is None or fmt.value in self.formats
 
     @property
     def label(self) -> str:

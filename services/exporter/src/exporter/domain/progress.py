@@ -48,6 +48,7 @@ class PageHistory:
 
     registered: PageRegistered | None = None
     master: ImageRef | None = None
+    thumbnail: ImageRef | None = None
     outcome: PageOutcome | None = None
     exported: PageExported | None = None
 
@@ -62,7 +63,7 @@ def fold_page(events: Iterable[Event]) -> PageHistory:
         if isinstance(event, PageRegistered) and history.registered is None:
             history.registered = event
         elif isinstance(event, PageImageNormalized):
-            history.master = event.master
+            history.master, history.thumbnail = event.master, event.thumbnail
         if (outcome := page_outcome(event)) is not None:
             history.outcome = outcome
             history.exported = event if isinstance(event, PageExported) else None

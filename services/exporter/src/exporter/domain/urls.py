@@ -23,6 +23,10 @@ class GatewayUrls:
     def canvas(self, page_id: UUID) -> str:
         return f"{self._root()}/v1/pages/{page_id}/canvas"
 
+    def page_image(self, page_id: UUID, variant: str) -> str:
+        """One of the images ingest stored: `master`, `derivative` or `thumbnail`."""
+        return f"{self._root()}/v1/pages/{page_id}/image/{variant}"
+
     def manifest(self, manuscript_id: UUID) -> str:
         return f"{self._root()}/v1/manuscripts/{manuscript_id}/iiif-manifest"
 

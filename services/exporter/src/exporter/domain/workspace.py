@@ -16,6 +16,7 @@ FILE_GROUPS = {
     PageFormat.PAGE: "OCR-D-OCR-PAGE",
     PageFormat.TEXT: "OCR-D-OCR-TXT",
     PageFormat.ANNOTATIONS: "OCR-D-OCR-IIIF",
+    PageFormat.WORD_ANNOTATIONS: "OCR-D-OCR-IIIF-WORD",
     PageFormat.HOCR: "OCR-D-OCR-HOCR",
 }
 

@@ -136,7 +136,7 @@ class _MetsWriter:
                     files,
                 )
                 for page in self.pages
-                if page.analysis is not None
+                if page.analysis is not None and page.has_format(fmt)
             ]
             if entries:
                 groups.append((use, entries))

@@ -12,6 +12,7 @@ from starlette.types import Scope
 
 from gateway.entrypoints import (
     artifacts,
+    asyncapi,
     commands,
     content_search,
     edition_reads,
@@ -63,6 +64,7 @@ def create_app(start: ContextFactory, settings: GatewaySettings | None = None) -
     # Order matters where paths overlap: fixed segments before `{export}` parameters.
     for module in (
         health,
+        asyncapi,
         commands,
         uploads,
         reads,

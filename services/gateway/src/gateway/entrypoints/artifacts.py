@@ -98,7 +98,7 @@ async def page_analysis(
 @router.get("/pages/{page_id}/{export}", responses=_BINARY, response_class=Response)
 async def page_export(
     page_id: UUID,
-    export: Literal["alto", "page", "text", "annotations", "hocr"],
+    export: Literal["alto", "page", "text", "annotations", "word-annotations", "hocr"],
     request: Request,
     context: Context,
     principal: Reader,

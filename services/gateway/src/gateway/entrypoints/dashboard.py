@@ -1,4 +1,5 @@
-"""The live dashboard: one HTML page at `/`, its ES modules and styles under `/dashboard/`.
+"""The live dashboard: one HTML page at `/`, its ES modules and styles under `/dashboard/`;
+Mirador for one manifest at `/viewer?manifest=<url>`, from a copy the gateway serves.
 
 Everything it shows comes from the public API and the feed; it is kept out of the OpenAPI
 document because it is a client of the API, not part of it.
@@ -22,6 +23,14 @@ _POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
+# Mirador paints images and reads `info.json` from the image servers a manifest names, and its
+# styling library injects `<style>` elements: only scripts stay the gateway's own.
+_VIEWER_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src * data: blob:; connect-src *; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -35,6 +44,15 @@ async def dashboard() -> FileResponse:
         STATIC / "index.html",
         media_type="text/html",
         headers={"Cache-Control": "no-cache", "Content-Security-Policy": _POLICY},
+    )
+
+
+@router.get("/viewer")
+async def viewer() -> FileResponse:
+    return FileResponse(
+        STATIC / "viewer.html",
+        media_type="text/html",
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": _VIEWER_POLICY},
     )
 
 

@@ -69,6 +69,7 @@ def register_canvases(
                 image_url=image.url,
                 image_service=service.id if service else None,
                 image_service_version=service.version if service else None,
+                image_service_profile=service.profile if service else None,
                 upload=image.upload,
                 upload_page=image.upload_page,
             )

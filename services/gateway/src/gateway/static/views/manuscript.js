@@ -6,15 +6,17 @@ import { crumbs } from "./crumbs.js";
 import { updateDownloads } from "./downloads.js";
 import { pageGrid, updatePageGrid } from "./grid.js";
 import { jobCard, updateJobCard } from "./progress.js";
+import { viewerLink } from "./viewer_link.js";
 
 export function mount(root, manuscriptId) {
   const heading = h("h2", {}, "Manuscript");
   const summary = h("p", { class: "muted" });
   const downloads = h("ul", { class: "downloads" });
+  const viewer = h("p", { class: "viewer" });
   const job = h("div", { class: "jobs" });
   const grid = pageGrid();
   root.replaceChildren(
-    h("section", {}, heading, summary, h("h3", {}, "Downloads"), downloads),
+    h("section", {}, heading, summary, viewer, h("h3", {}, "Downloads"), downloads),
     h("section", {}, h("h3", {}, "Progress"), job),
     h("section", {}, h("h3", {}, "Pages"), grid),
   );
@@ -32,6 +34,7 @@ export function mount(root, manuscriptId) {
     summary.textContent = `${manuscript.status} · ${manuscript.page_count ?? "?"} pages · ` +
       `${manuscript.source_kind}${manuscript.error ? ` · ${manuscript.error.reason || ""}` : ""}`;
     updateDownloads(downloads, manuscript.links);
+    viewerLink(viewer, manuscript.links);
     const [pages, progress] = await Promise.all([
       api.pages(manuscriptId),
       manuscript.job_id ? api.job(manuscript.job_id) : null,
