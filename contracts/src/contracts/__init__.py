@@ -43,6 +43,7 @@ from contracts.manuscript import (
     UploadSource,
 )
 from contracts.page import (
+    CandidateResult,
     PageAnalysisFailed,
     PageAnalysisRequested,
     PageAnalysisStageCompleted,
@@ -57,13 +58,15 @@ from contracts.page import (
     PageStageRerequested,
     PageStageSkipped,
 )
-from contracts.plan import EngineStep, Plan, Stage
+from contracts.plan import Candidate, EngineStep, Plan, Stage
 from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
 
 __all__ = [
     "ArtifactRef",
     "Box",
+    "Candidate",
+    "CandidateResult",
     "Command",
     "Contract",
     "CorpusCreated",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from contracts.base import Event
+from contracts.base import Contract, Event
 from contracts.plan import Plan
+from contracts.upcasting import upcaster
 from contracts.values import ArtifactRef, ImageRef
 
 
@@ -32,6 +33,7 @@ class PageRegistered(Event):
 
 class PageImageNormalized(Event):
     type = "page.image_normalized"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID | None = None
@@ -44,6 +46,19 @@ class PageImageNormalized(Event):
         description="the bytes fetched with their own size, when an image service served "
         "a reduced size (`master` then points to them with the full-resolution size)",
     )
+    resolution: float | None = Field(
+        default=None,
+        gt=0,
+        description="pixels per inch of the derivative, as the source declares it (a IIIF "
+        "physdim service, the image's resolution tags) scaled to the derivative; None when "
+        "nothing is declared and engines estimate it",
+    )
+
+
+@upcaster("page.image_normalized", 1)
+def upcast_page_image_normalized_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 carried no resolution: engines read the derivative's own tags or estimated."""
+    return {**data, "resolution": None}
 
 
 IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]
@@ -64,10 +79,17 @@ class PageIngestFailed(Event):
 
 class PageAnalysisRequested(Event):
     type = "page.analysis_requested"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID
     plan: Plan
+
+
+@upcaster("page.analysis_requested", 1)
+def upcast_page_analysis_requested_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2's plan steps may name candidates; a version 1 plan has none, and is valid."""
+    return data
 
 
 class PageAnalysisStarted(Event):
@@ -90,8 +112,21 @@ class PageAnalysisStageCompleted(Event):
     duration_ms: float = Field(ge=0)
 
 
+class CandidateResult(Contract):
+    """How one candidate of an engine step did on the page."""
+
+    engine: str
+    languages: list[str] = Field(default_factory=list)
+    model: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+    chosen: bool = False
+    error: str | None = Field(default=None, description="why the candidate gave no result")
+    duration_ms: float = Field(ge=0)
+
+
 class PageAnalyzed(Event):
     type = "page.analyzed"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID | None = None
@@ -102,6 +137,17 @@ class PageAnalyzed(Event):
     scores: dict[str, float] = Field(default_factory=dict)
     duration_ms: float = Field(ge=0)
     attempts: list[str] = Field(default_factory=list, description="engines tried, in order")
+    candidates: list[CandidateResult] = Field(
+        default_factory=list,
+        description="every candidate of the step whose result was kept, with its scores; "
+        "empty when that step had no candidates",
+    )
+
+
+@upcaster("page.analyzed", 1)
+def upcast_page_analyzed_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 steps had no candidates."""
+    return {**data, "candidates": []}
 
 
 class PageAnalysisFailed(Event):
