@@ -46,6 +46,7 @@ class SourceImage:
     body: bytes
     url: str | None
     master_size: tuple[int, int] | None = None  # known from info.json when fetched reduced
+    resolution: float | None = None  # of `body`, as its image service declares it (physdim)
 
 
 async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
@@ -123,7 +124,9 @@ async def _from_service(service_id: str, version: int | None, ports: IngestPorts
         fetched = await ports.fetcher.get(request.url)
     except FetchError as error:
         raise StepFailed("fetch", error) from None
-    return SourceImage(fetched.body, fetched.url, (info.width, info.height))
+    # A physdim service gives the resolution at the full size: the request scales it.
+    resolution = info.ppi * request.width / info.width if info.ppi else None
+    return SourceImage(fetched.body, fetched.url, (info.width, info.height), resolution)
 
 
 async def _normalise(source: SourceImage, ports: IngestPorts) -> NormalisedImage:
@@ -135,6 +138,7 @@ async def _normalise(source: SourceImage, ports: IngestPorts) -> NormalisedImage
             long_side=settings.derivative_long_side,
             thumbnail_size=settings.thumbnail_size,
             max_pixels=settings.max_pixels,
+            resolution=source.resolution,
         )
 
     try:
@@ -165,6 +169,7 @@ async def _store(
             derivative=_put_encoded(store, image.derivative),
             thumbnail=_put_encoded(store, image.thumbnail),
             fetched=fetched,
+            resolution=image.resolution,
         )
 
     try:

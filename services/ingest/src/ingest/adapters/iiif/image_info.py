@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from contracts.errors import ImageServiceInvalid
+from ingest.adapters.iiif.physical_dimensions import physical_ppi
 from ingest.adapters.iiif.services import image_api_version
 from ingest.domain.image_request import ImageInfo
 
@@ -38,6 +39,7 @@ def parse_image_info(raw: bytes | str | dict[str, Any], fallback_version: int = 
         max_width=_optional_positive(limits, "maxWidth"),
         max_height=_optional_positive(limits, "maxHeight"),
         max_area=_optional_positive(limits, "maxArea"),
+        ppi=physical_ppi(document.get("service")),
     )
 
 
