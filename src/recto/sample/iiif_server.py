@@ -3,6 +3,11 @@
 It serves `manifest.json`, each image's `info.json` and any `full/<size>/0/default.jpg`
 request, like the image servers of libraries do — enough for Recto to ingest the sample the
 way it ingests a real manuscript.
+
+It loses nothing the original carries: the full size is the original file, byte for byte
+(a TIFF stays a TIFF, with its resolution); a smaller size of a lossless original is a PNG,
+of a JPEG a JPEG, each with the resolution scaled to its size; and `info.json` declares the
+original's resolution as a IIIF physdim service, as a careful library's server would.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from analyzer.adapters.images import credible, declared_resolution
 from infra.embedded.process import free_port
 from recto.sample.pages import SamplePage
 
@@ -37,17 +43,25 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
         page = by_name.get(request.path_params["name"])
         if page is None:
             return Response(status_code=404)
-        return JSONResponse(
-            {
-                "@context": "http://iiif.io/api/image/3/context.json",
-                "id": f"{base}/image/{page.name}",
-                "type": "ImageService3",
-                "protocol": "http://iiif.io/api/image",
-                "profile": "level1",
-                "width": page.width,
-                "height": page.height,
-            }
-        )
+        document: dict[str, Any] = {
+            "@context": "http://iiif.io/api/image/3/context.json",
+            "id": f"{base}/image/{page.name}",
+            "type": "ImageService3",
+            "protocol": "http://iiif.io/api/image",
+            "profile": "level1",
+            "width": page.width,
+            "height": page.height,
+        }
+        if (ppi := credible(declared_resolution(page.data))) is not None:
+            document["service"] = [
+                {
+                    "@context": "http://iiif.io/api/annex/services/physdim/1/context.json",
+                    "profile": "http://iiif.io/api/annex/services/physdim",
+                    "physicalScale": 1.0 / ppi,
+                    "physicalUnits": "in",
+                }
+            ]
+        return JSONResponse(document)
 
     def image(request: Request) -> Response:
         page = by_name.get(request.path_params["name"])
@@ -56,13 +70,8 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
         size = _size(request.path_params["size"], page.width, page.height)
         if size is None:
             return Response("unsupported size", status_code=400)
-        with Image.open(io.BytesIO(page.data)) as opened:
-            rendered = opened.convert("RGB")
-            if size != rendered.size:
-                rendered = rendered.resize(size, Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            rendered.save(buffer, "JPEG", quality=92)
-        return Response(buffer.getvalue(), media_type="image/jpeg")
+        data, media_type = _rendered(page.data, size)
+        return Response(data, media_type=media_type)
 
     return Starlette(
         routes=[
@@ -122,6 +131,26 @@ def _manifest(pages: list[SamplePage], base: str, label: str) -> dict[str, Any]:
         "label": {"en": [label]},
         "items": canvases,
     }
+
+
+def _rendered(original: bytes, size: tuple[int, int]) -> tuple[bytes, str]:
+    """The original at `size`: itself when full size, else a PNG or (of a JPEG) a JPEG."""
+    with Image.open(io.BytesIO(original)) as opened:
+        source_format, source_size = opened.format, opened.size
+        if size == source_size:
+            return original, Image.MIME.get(source_format or "", "application/octet-stream")
+        rendered = opened.convert("L" if opened.mode in ("1", "L", "I;16") else "RGB")
+    rendered = rendered.resize(size, Image.Resampling.LANCZOS)
+    options: dict[str, Any] = {}
+    if (ppi := credible(declared_resolution(original))) is not None:
+        scaled = ppi * size[0] / source_size[0]
+        options["dpi"] = (scaled, scaled)
+    buffer = io.BytesIO()
+    if source_format == "JPEG":
+        rendered.save(buffer, "JPEG", quality=95, **options)
+        return buffer.getvalue(), "image/jpeg"
+    rendered.save(buffer, "PNG", **options)
+    return buffer.getvalue(), "image/png"
 
 
 def _size(spec: str, width: int, height: int) -> tuple[int, int] | None:

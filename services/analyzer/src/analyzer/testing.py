@@ -45,19 +45,26 @@ def analysis_with(text: str, confidence: float, engine: str) -> PageAnalysis:
     )
 
 
-class FakeEngine:
-    """Answers with a scripted analysis, or raises a scripted error; records every call."""
+Scripted = PageAnalysis | Exception
 
-    def __init__(self, name: str, result: PageAnalysis | Exception) -> None:
+
+class FakeEngine:
+    """Answers with a scripted analysis, or raises a scripted error; records every call.
+
+    `result` may depend on the step (e.g. its languages) through a function.
+    """
+
+    def __init__(self, name: str, result: Scripted | Callable[[EngineStep], Scripted]) -> None:
         self.name = name
         self.result = result
         self.calls: list[tuple[EngineStep, str | None]] = []
 
     async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         self.calls.append((step, prompt))
-        if isinstance(self.result, Exception):
-            raise self.result
-        return self.result
+        result = self.result if isinstance(self.result, Scripted) else self.result(step)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
 
 class FakeStageEngine:

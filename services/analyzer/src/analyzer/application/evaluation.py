@@ -28,15 +28,14 @@ from contracts import CandidateResult, EngineStep, PageAnalysis, Plan
 
 PlanChoice = Callable[[GroundTruthPage], tuple[Plan, CorpusProfile]]
 
-# Which profile reads a GT collection, and its languages where the profile's are not right,
-# from the collection's folder name.
-_PROFILES_BY_COLLECTION: tuple[tuple[str, str, list[str] | None], ...] = (
-    ("cremma", "medieval-textual", None),  # medieval French (Old French verse, prose), Latin
-    # An 18th-c. Spanish notary hand; no spa data is installed, Romance languages read best.
-    ("kraken-transkribus", "modern-handwritten", ["fra", "lat"]),
-    ("dta", "german-fraktur", None),  # DTA prints, mostly Fraktur
-    ("kant", "german-fraktur", None),  # Berlinische Monatsschrift 1784, Fraktur
-    ("fraktur", "german-fraktur", None),
+# Which profile reads a GT collection, from the collection's folder name.
+_PROFILES_BY_COLLECTION = (
+    ("cremma", "medieval-textual"),  # medieval French (Old French verse and prose), Latin
+    # An 18th-c. Spanish notary hand: a VLM's work; Tesseract's fallback reads eng best here.
+    ("kraken-transkribus", "modern-handwritten"),
+    ("dta", "german-fraktur"),  # DTA prints, mostly Fraktur
+    ("kant", "german-fraktur"),  # Berlinische Monatsschrift 1784, Fraktur
+    ("fraktur", "german-fraktur"),
 )
 
 
@@ -46,16 +45,23 @@ def collection_profile(
     """The profile for a GT page, from the name of its collection folder; else `default`."""
     profiles = profiles or load_profiles()
     text = str(image).lower()
-    for marker, name, languages in _PROFILES_BY_COLLECTION:
+    for marker, name in _PROFILES_BY_COLLECTION:
         if marker in text:
-            profile = profiles[name]
-            return profile.model_copy(update={"languages": languages}) if languages else profile
+            return profiles[name]
     return profiles["default"]
 
 
 def languages_for(image: Path, profiles: Mapping[str, CorpusProfile] | None = None) -> list[str]:
     """The languages a GT page is read in: its collection profile's."""
     return list(collection_profile(image, profiles).languages)
+
+
+def offline_plan(profile: CorpusProfile) -> Plan:
+    """The profile's plan without the steps that need a remote service: its Tesseract step
+    (candidates included) alone, for runs with no VLM at hand (demo, pipeline tests)."""
+    local = [step for step in (profile.primary, *profile.fallbacks) if step.engine == "tesseract"]
+    step = local[0] if local else EngineStep(engine="tesseract")
+    return Plan(primary=step.model_copy(update={"when": None}), profile=profile.name)
 
 
 def by_collection(profiles: Mapping[str, CorpusProfile] | None = None) -> PlanChoice:
