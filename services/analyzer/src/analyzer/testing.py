@@ -126,6 +126,13 @@ def tesseract_cli_text(image: Path, languages: list[str]) -> str:
     return result.stdout.decode("utf-8")
 
 
+def tesseract_cli_lines(image: Path, languages: list[str]) -> str:
+    """The CLI's text shaped as `recto eval` shapes Recto's: its lines, one per line break,
+    without the blank lines between its blocks and the form feed that ends its page."""
+    lines = tesseract_cli_text(image, languages).replace("\f", "\n").splitlines()
+    return "\n".join(line for line in lines if line.strip())
+
+
 def tesseract_cli_version() -> str:
     result = subprocess.run(["tesseract", "--version"], capture_output=True, check=True)
     return result.stdout.decode("utf-8").split()[1]

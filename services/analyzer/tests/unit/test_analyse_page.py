@@ -357,7 +357,8 @@ async def test_a_failing_candidate_is_recorded_and_never_kept() -> None:
     assert isinstance(analyzed, PageAnalyzed)
     failed, kept = analyzed.candidates
     assert (failed.chosen, kept.chosen) == (False, True)
-    assert failed.error is not None and "language data" in failed.error
+    assert failed.error is not None
+    assert "language data" in failed.error
     assert failed.scores == {}
 
 

@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 from pydantic import BaseModel
@@ -160,26 +161,37 @@ async def evaluate_page(
     ports: AnalyzerPorts,
 ) -> tuple[PageEvaluation, str | None]:
     """One page read with `plan` from `page` (the original file, or a derivative of it)."""
-    common = {
-        "image": str(truth.image.relative_to(root)),
-        "ground_truth": str(truth.xml.relative_to(root)),
-        "format": truth.format,
-        "level": truth.level,
-        "reference_chars": character_errors(truth.text, "").length,
-        "reference_words": word_errors(truth.text, "").length,
-    }
     started = time.perf_counter()
     log = await run_plan(plan, page, ports, profile, PromptTemplates())
     seconds = time.perf_counter() - started
     kept = log.kept
     if kept is None or kept.outcome.analysis is None:
         note = f"no engine produced a result: {log.last_error}"
-        return PageEvaluation(**common, seconds=seconds, note=note), None
+        return unread_page(root, truth, seconds, note), None
     analysis = kept.outcome.analysis
+    candidates = [
+        _candidate(result, outcome.analysis, truth.text)
+        for result, outcome in zip(kept.candidates, kept.candidate_outcomes, strict=True)
+    ]
+    return score_page(root, truth, analysis, seconds, candidates), analysis.engine.version
+
+
+def unread_page(root: Path, truth: GroundTruthPage, seconds: float, note: str) -> PageEvaluation:
+    return PageEvaluation(**_page_facts(root, truth), seconds=seconds, note=note)
+
+
+def score_page(
+    root: Path,
+    truth: GroundTruthPage,
+    analysis: PageAnalysis,
+    seconds: float,
+    candidates: list[CandidateEvaluation] | None = None,
+) -> PageEvaluation:
+    """A page's analysis scored against its ground truth."""
     text = recognised_text(analysis)
     chars, words = character_errors(truth.text, text), word_errors(truth.text, text)
-    evaluation = PageEvaluation(
-        **common,
+    return PageEvaluation(
+        **_page_facts(root, truth),
         engine=analysis.engine.name,
         model=analysis.engine.model,
         languages=analysis.languages,
@@ -189,14 +201,21 @@ async def evaluate_page(
         word_errors=words.distance if words.length else None,
         wer=words.rate,
         seconds=seconds,
-        candidates=[
-            _candidate(result, outcome.analysis, truth.text)
-            for result, outcome in zip(kept.candidates, kept.candidate_outcomes, strict=True)
-        ],
+        candidates=candidates or [],
         text=text,
         note=None if chars.length else "no ground-truth text (layout-only GT): CER undefined",
     )
-    return evaluation, analysis.engine.version
+
+
+def _page_facts(root: Path, truth: GroundTruthPage) -> dict[str, Any]:
+    return {
+        "image": str(truth.image.relative_to(root)),
+        "ground_truth": str(truth.xml.relative_to(root)),
+        "format": truth.format,
+        "level": truth.level,
+        "reference_chars": character_errors(truth.text, "").length,
+        "reference_words": word_errors(truth.text, "").length,
+    }
 
 
 def _candidate(
