@@ -15,6 +15,7 @@ from contracts.values import ArtifactRef, ImageRef
 
 class PageRegistered(Event):
     type = "page.registered"
+    schema_version = 2
 
     page_id: UUID
     manuscript_id: UUID
@@ -25,10 +26,21 @@ class PageRegistered(Event):
     canvas_id: str | None = None
     canvas_width: int | None = Field(default=None, gt=0)
     canvas_height: int | None = Field(default=None, gt=0)
+    canvas_resolution: float | None = Field(
+        default=None,
+        gt=0,
+        description="pixels per inch of the canvas's coordinates, from a IIIF physdim service",
+    )
     image_url: str | None = None
     image_service: str | None = Field(default=None, description="IIIF Image API service id")
     image_service_version: int | None = None
     upload: ArtifactRef | None = None
+
+
+@upcaster("page.registered", 1)
+def upcast_page_registered_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 did not read a canvas's physdim service."""
+    return {**data, "canvas_resolution": None}
 
 
 class PageImageNormalized(Event):

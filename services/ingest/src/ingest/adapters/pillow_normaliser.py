@@ -48,20 +48,24 @@ def normalise_image(
     long_side: int = 2400,
     thumbnail_size: int = 256,
     max_pixels: int = 150_000_000,
-    resolution: float | None = None,
+    declared: tuple[float, int] | None = None,
 ) -> NormalisedImage:
-    """`resolution`: the source's pixels per inch as declared beside it (a IIIF physdim
-    service), which wins over the image's own tags; the derivative's is scaled from it."""
+    """`declared`: a resolution declared beside the image (a IIIF physdim service), as pixels
+    per inch at a width (the full image's, the canvas's); it wins over the image's own tags,
+    and the derivative's resolution is scaled from it."""
     media_type = sniff_image_type(data[:32])
     if media_type is None:
         raise ImageRejected(f"not an image: the body is {describe_non_image(data[:64])}")
     image = _open(data, max_pixels)
     source_mode = image.mode
-    dpi = (resolution, resolution) if resolution else declared_dpi(image)
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     width, height = image.size
     if orientation in ROTATING_ORIENTATIONS:
         width, height = height, width
+    dpi = declared_dpi(image)
+    if declared is not None:
+        at_width = declared[0] * width / declared[1]
+        dpi = (at_width, at_width)
     scale = min(1.0, long_side / max(width, height))
     if image.format == "JPEG" and scale < 1.0:
         # DCT scaling decodes straight to a smaller size: 2-4x faster than a full decode.

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field
 
 from contracts import MetadataEntry, Range
 from ingest.adapters.iiif.collections import flatten_members
+from ingest.adapters.iiif.physical_dimensions import physical_ppi
 from ingest.adapters.iiif.services import ServiceReference, first_image_service
 from ingest.adapters.iiif.values import (
     Dimension,
@@ -70,7 +71,12 @@ class CanvasModel(Lenient):
     label: Text = None
     width: Dimension = None
     height: Dimension = None
+    service: Any = None
     items: Annotated[list[AnnotationPage], Objects] = Field(default_factory=list)
+
+    def ppi(self) -> float | None:
+        """Pixels per inch of the canvas's coordinates, when a physdim service says."""
+        return physical_ppi(self.service)
 
     def to_domain(self, index: int) -> Canvas:
         canvas_id = self.id or f"#canvas-{index}"
@@ -105,7 +111,7 @@ class CanvasModel(Lenient):
         chosen = whole[0][1]
         alternatives.extend(b.label or b.id or "?" for _, b in candidates if b is not chosen)
         image = replace(chosen.to_domain(), alternatives=tuple(alternatives))
-        return Canvas(canvas_id, self.label, self.width, self.height, image)
+        return Canvas(canvas_id, self.label, self.width, self.height, image, ppi=self.ppi())
 
 
 class MetadataPair(Lenient):
