@@ -123,13 +123,13 @@ def report_table(report: EvaluationReport, pipeline: EvaluationReport | None = N
         row += [f"{page.seconds:.1f}", _candidates(page)]
         table.add_row(*row)
     summary = [
-        ("mean over pages", report.mean_cer, report.mean_wer, pipeline and pipeline.mean_cer),
-        ("micro-averaged", report.micro_cer, report.micro_wer, pipeline and pipeline.micro_cer),
+        ("mean over pages", report.mean_cer, report.mean_wer, "mean_cer"),
+        ("micro-averaged", report.micro_cer, report.micro_wer, "micro_cer"),
     ]
-    for label, cer, wer, through_cer in summary:
+    for label, cer, wer, field in summary:
         row = [f"[bold]{label}[/bold]", "", "", _rate(cer), _rate(wer)]
         if pipeline is not None:
-            row += [_rate(through_cer or None), ""]
+            row += [_rate(getattr(pipeline, field)), ""]
         row += ["", ""]
         table.add_row(*row)
     return table

@@ -45,7 +45,7 @@ class NormalisedImage:
 def normalise_image(
     data: bytes,
     *,
-    long_side: int = 2400,
+    long_side: int = 5000,
     thumbnail_size: int = 256,
     max_pixels: int = 150_000_000,
     declared: tuple[float, int] | None = None,
