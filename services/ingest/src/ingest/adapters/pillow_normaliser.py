@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -97,7 +98,12 @@ def normalise_image(
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        # Pillow's guard hangs on a process-wide limit that libraries change (OCR-D's
+        # ocrd_utils raises it to 1.6 Gpx on import): its warning says nothing `max_pixels`
+        # below does not decide, whatever the global is.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
         raise ImageRejected(f"too many pixels (decompression bomb guard): {error}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
