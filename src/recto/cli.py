@@ -12,7 +12,6 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from infra.settings import Settings
 from recto import SERVICES
@@ -203,28 +202,53 @@ def status(
 @app.command("eval")
 def evaluate(
     gt_dir: Annotated[Path, typer.Argument(help="pages with PAGE or ALTO ground truth")],
-    language: Annotated[list[str], typer.Option(help="one language set for all pages")] = [],  # noqa: B006
+    profile: Annotated[
+        str | None, typer.Option(help="read every page with this corpus profile's plan")
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option(help="read every page with this plan (a JSON file)")
+    ] = None,
+    language: Annotated[
+        list[str], typer.Option(help="tesseract with this language set on every page")
+    ] = [],  # noqa: B006
+    through_pipeline: Annotated[
+        bool,
+        typer.Option(
+            "--through-pipeline",
+            help="also read each page through ingest and the analyzer (a running Recto, or "
+            "one started here) and show both side by side",
+        ),
+    ] = False,
+    gateway: Annotated[
+        str | None, typer.Option(help="the running gateway for --through-pipeline")
+    ] = None,
+    api_key: ApiKey = None,
+    state_dir: StateDir = Path(".recto/eval"),
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Run tesseract on pages with ground truth and print CER per page and overall."""
-    import anyio
+    """Read pages with ground truth as Recto would and score them as OCR-D does (CER, WER).
 
-    from analyzer.adapters.tesseract import TesseractEngine
-    from analyzer.application.evaluation import evaluate_folder
+    By default each page gets its collection's corpus profile (German prints: german-fraktur,
+    medieval manuscripts: medieval-textual, …). The JSON report has each page's recognised
+    text, so its scores can be recomputed with any tool.
+    """
+    from recto.evaluate import evaluate_command
 
-    report = anyio.run(evaluate_folder, gt_dir, TesseractEngine(), language or None)
-    if as_json:
-        print(report.model_dump_json(indent=2, exclude={"pages": {"__all__": {"text"}}}))
-        return
-    table = Table(title=f"{report.engine} {report.engine_version or ''} on {gt_dir}")
-    for column in ("page", "languages", "CER", "seconds"):
-        table.add_column(column)
-    for page in report.pages:
-        cer = "-" if page.cer is None else f"{page.cer:.2%}"
-        table.add_row(Path(page.image).name, "+".join(page.languages), cer, f"{page.seconds:.1f}")
-    overall = "-" if report.overall_cer is None else f"{report.overall_cer:.2%}"
-    table.add_row("[bold]overall[/bold]", "", overall, f"{report.seconds:.1f}")
-    console.print(table)
+    choices = sum(1 for given in (profile, plan, language) if given)
+    if choices > 1:
+        raise typer.BadParameter("give at most one of --profile, --plan and --language")
+    evaluate_command(
+        gt_dir,
+        profile=profile,
+        plan_file=plan,
+        languages=language,
+        through_pipeline=through_pipeline,
+        gateway=gateway,
+        api_key=api_key,
+        state_dir=state_dir,
+        as_json=as_json,
+        console=console,
+    )
 
 
 keys = typer.Typer(help="API keys.")

@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from analyzer.application.cer import cer
-from analyzer.application.evaluation import languages_for
-from contracts import EngineStep, Plan
+from analyzer.application.evaluation import collection_profile, offline_plan, recognised_text
+from analyzer.application.profiles import CorpusProfile
+from contracts import EngineStep, PageAnalysis, Plan
 from contracts.errors import InvalidDocument
 from exporter.formats.xsd import Schema, validate
 from infra.testing.corpora import corpora_root
@@ -33,21 +34,29 @@ class SampleManuscript:
     label: str
     languages: list[str]
     pages: list[SamplePage]
+    plan: Plan
 
 
 def sample_manuscripts() -> list[SampleManuscript]:
-    """Real pages of the shared corpora grouped by language, else generated pages."""
+    """Real pages of the shared corpora grouped by the profile `recto eval` reads them with
+    (its Tesseract step: the demo needs no VLM), else generated pages."""
     root = corpora_root()
     pages = corpus_pages(root / "ocr-gt", MAX_SAMPLE_PAGES) if root else []
     if not pages:
-        return [SampleManuscript("Recto sample (generated pages)", ["eng"], generated_pages(4))]
-    groups: dict[tuple[str, ...], list[SamplePage]] = {}
+        plan = Plan(primary=EngineStep(engine="tesseract", languages=["eng"]))
+        return [
+            SampleManuscript("Recto sample (generated pages)", ["eng"], generated_pages(4), plan)
+        ]
+    groups: dict[str, tuple[CorpusProfile, list[SamplePage]]] = {}
     for page in pages:
         assert page.ground_truth is not None
-        groups.setdefault(tuple(languages_for(page.ground_truth.image)), []).append(page)
+        profile = collection_profile(page.ground_truth.image)
+        groups.setdefault(profile.name, (profile, []))[1].append(page)
     return [
-        SampleManuscript(f"Recto sample ({'+'.join(languages)})", list(languages), members)
-        for languages, members in groups.items()
+        SampleManuscript(
+            f"Recto sample ({name})", profile.languages, members, offline_plan(profile)
+        )
+        for name, (profile, members) in groups.items()
     ]
 
 
@@ -79,8 +88,10 @@ def page_summary(client: GatewayClient, page: dict[str, Any], sample: SamplePage
             summary[f"{name}_valid"] = False
             summary[f"{name}_error"] = str(error)
     truth = sample.ground_truth
-    if truth is not None and truth.text.strip():
-        summary["cer"] = round(cer(truth.text, client.download(links["text"]).decode()), 4)
+    if truth is not None and truth.text.strip() and "analysis" in links:
+        # Scored as `recto eval` scores: the text OCR-D reads from the PAGE export.
+        analysis = PageAnalysis.model_validate_json(client.download(links["analysis"]))
+        summary["cer"] = round(cer(truth.text, recognised_text(analysis)), 4)
     return summary
 
 
@@ -101,8 +112,7 @@ def run_demo(state_dir: Path, *, exit_after: bool, console: Console) -> dict[str
         corpus_id = client.ensure_corpus("sample", "Recto sample")
         jobs = []
         for manuscript, url in zip(manuscripts, manifest_urls, strict=True):
-            plan = Plan(primary=EngineStep(engine="tesseract", languages=manuscript.languages))
-            jobs.append(client.import_manifest(corpus_id, url, plan))
+            jobs.append(client.import_manifest(corpus_id, url, manuscript.plan))
         for manuscript, accepted in zip(manuscripts, jobs, strict=True):
             console.print(f"[bold]{manuscript.label}[/bold]: {len(manuscript.pages)} pages")
             asyncio.run(follow_job(client, str(accepted["job_id"]), console))

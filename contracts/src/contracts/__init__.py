@@ -63,6 +63,7 @@ from contracts.manuscript import (
 )
 from contracts.operations import Operation
 from contracts.page import (
+    CandidateResult,
     PageAnalysisFailed,
     PageAnalysisRequested,
     PageAnalysisStageCompleted,
@@ -77,7 +78,7 @@ from contracts.page import (
     PageStageRerequested,
     PageStageSkipped,
 )
-from contracts.plan import EngineStep, Plan, Stage
+from contracts.plan import Candidate, EngineStep, Plan, Stage
 from contracts.region_types import RegionType, SegmOntoZone
 from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
@@ -89,6 +90,8 @@ __all__ = [
     "ApiKeyRevoked",
     "ArtifactRef",
     "Box",
+    "Candidate",
+    "CandidateResult",
     "Command",
     "Contract",
     "CorpusCreated",

@@ -25,6 +25,7 @@ class SubmitJob(Command):
 
 class JobCreated(Event):
     type = "job.created"
+    schema_version = 2
 
     job_id: UUID
     kind: JobKind
@@ -32,6 +33,12 @@ class JobCreated(Event):
     manuscript_id: UUID | None = None
     page_ids: list[UUID] = Field(default_factory=list)
     plan: Plan
+
+
+@upcaster("job.created", 1)
+def upcast_job_created_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2's plan steps may name candidates; a version 1 plan has none, and is valid."""
+    return data
 
 
 class FailedPage(Contract):

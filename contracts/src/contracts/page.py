@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from contracts.base import Event
+from contracts.base import Contract, Event
 from contracts.plan import Plan
 from contracts.upcasting import upcaster
 from contracts.values import ArtifactRef, ImageRef
@@ -15,7 +15,7 @@ from contracts.values import ArtifactRef, ImageRef
 
 class PageRegistered(Event):
     type = "page.registered"
-    schema_version = 3
+    schema_version = 4
 
     page_id: UUID
     manuscript_id: UUID
@@ -26,6 +26,11 @@ class PageRegistered(Event):
     canvas_id: str | None = None
     canvas_width: int | None = Field(default=None, gt=0)
     canvas_height: int | None = Field(default=None, gt=0)
+    canvas_resolution: float | None = Field(
+        default=None,
+        gt=0,
+        description="pixels per inch of the canvas's coordinates, from a IIIF physdim service",
+    )
     image_url: str | None = None
     image_service: str | None = Field(default=None, description="IIIF Image API service id")
     image_service_version: int | None = None
@@ -52,9 +57,15 @@ def upcast_page_registered_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "image_service_profile": None}
 
 
+@upcaster("page.registered", 3)
+def upcast_page_registered_v3_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 did not read a canvas's physdim service."""
+    return {**data, "canvas_resolution": None}
+
+
 class PageImageNormalized(Event):
     type = "page.image_normalized"
-    schema_version = 2
+    schema_version = 3
 
     page_id: UUID
     job_id: UUID | None = None
@@ -72,12 +83,25 @@ class PageImageNormalized(Event):
         gt=0,
         description="pixels per inch of the master, when known (a PDF page rendered at it)",
     )
+    resolution: float | None = Field(
+        default=None,
+        gt=0,
+        description="pixels per inch of the derivative, as the source declares it (a IIIF "
+        "physdim service, the image's resolution tags) scaled to the derivative; None when "
+        "nothing is declared and engines estimate it",
+    )
 
 
 @upcaster("page.image_normalized", 1)
 def upcast_page_image_normalized_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 did not record the resolution."""
     return {**data, "resolution_dpi": None}
+
+
+@upcaster("page.image_normalized", 2)
+def upcast_page_image_normalized_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 carried no declared resolution: engines read the derivative's tags or estimated."""
+    return {**data, "resolution": None}
 
 
 IngestStep = Literal["register", "info", "fetch", "decode", "normalise", "store"]
@@ -98,10 +122,17 @@ class PageIngestFailed(Event):
 
 class PageAnalysisRequested(Event):
     type = "page.analysis_requested"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID
     plan: Plan
+
+
+@upcaster("page.analysis_requested", 1)
+def upcast_page_analysis_requested_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2's plan steps may name candidates; a version 1 plan has none, and is valid."""
+    return data
 
 
 class PageAnalysisStarted(Event):
@@ -124,8 +155,21 @@ class PageAnalysisStageCompleted(Event):
     duration_ms: float = Field(ge=0)
 
 
+class CandidateResult(Contract):
+    """How one candidate of an engine step did on the page."""
+
+    engine: str
+    languages: list[str] = Field(default_factory=list)
+    model: str | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+    chosen: bool = False
+    error: str | None = Field(default=None, description="why the candidate gave no result")
+    duration_ms: float = Field(ge=0)
+
+
 class PageAnalyzed(Event):
     type = "page.analyzed"
+    schema_version = 2
 
     page_id: UUID
     job_id: UUID | None = None
@@ -136,6 +180,17 @@ class PageAnalyzed(Event):
     scores: dict[str, float] = Field(default_factory=dict)
     duration_ms: float = Field(ge=0)
     attempts: list[str] = Field(default_factory=list, description="engines tried, in order")
+    candidates: list[CandidateResult] = Field(
+        default_factory=list,
+        description="every candidate of the step whose result was kept, with its scores; "
+        "empty when that step had no candidates",
+    )
+
+
+@upcaster("page.analyzed", 1)
+def upcast_page_analyzed_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 steps had no candidates."""
+    return {**data, "candidates": []}
 
 
 class PageAnalysisFailed(Event):

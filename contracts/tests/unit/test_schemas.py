@@ -44,7 +44,7 @@ def test_a_version_1_job_completion_reads_as_version_2_without_a_reason() -> Non
     assert render(JobCompleted) == schema_path("job.completed", 2).read_text()
 
 
-def test_a_version_2_page_registration_reads_as_version_3_with_no_known_profile() -> None:
+def test_a_version_2_page_registration_reads_as_version_4_with_no_known_profile() -> None:
     from uuid import uuid4
 
     from contracts import PageRegistered, decode_event
@@ -62,4 +62,59 @@ def test_a_version_2_page_registration_reads_as_version_3_with_no_known_profile(
     assert isinstance(registered, PageRegistered)
     assert registered.image_service_profile is None
     assert registered.image_service_version == 2
-    assert render(PageRegistered) == schema_path("page.registered", 3).read_text()
+    assert registered.canvas_resolution is None
+    assert render(PageRegistered) == schema_path("page.registered", 4).read_text()
+
+
+def test_version_1_pages_and_jobs_read_as_version_2() -> None:
+    from uuid import uuid4
+
+    from contracts import JobCreated, PageAnalyzed, PageImageNormalized, decode_event
+
+    image = {"sha256": "ab" * 32, "media_type": "image/png", "bytes": 10, "width": 4, "height": 6}
+    normalized = decode_event(
+        "page.image_normalized",
+        1,
+        {"page_id": str(uuid4()), "master": image, "derivative": image, "thumbnail": image},
+    )
+    assert isinstance(normalized, PageImageNormalized)
+    assert normalized.resolution is None
+    analyzed = decode_event(
+        "page.analyzed",
+        1,
+        {
+            "page_id": str(uuid4()),
+            "analysis": {"sha256": "cd" * 32, "media_type": "application/json", "bytes": 3},
+            "engine": "tesseract",
+            "duration_ms": 5.0,
+        },
+    )
+    assert isinstance(analyzed, PageAnalyzed)
+    assert analyzed.candidates == []
+    plan = {"primary": {"engine": "tesseract", "languages": ["deu", "frk"]}}
+    created = decode_event(
+        "job.created", 1, {"job_id": str(uuid4()), "kind": "import", "plan": plan}
+    )
+    assert isinstance(created, JobCreated)
+    assert created.plan.primary.runs() == [created.plan.primary]
+
+
+def test_a_step_with_candidates_runs_each_filled_from_the_step() -> None:
+    from contracts import Candidate, EngineStep
+
+    step = EngineStep(
+        engine="tesseract",
+        languages=["deu"],
+        params={"psm": 3},
+        candidates=[Candidate(languages=["deu", "frk"]), Candidate(), Candidate(engine="vlm")],
+    )
+
+    runs = step.runs()
+
+    assert [(r.engine, r.languages) for r in runs] == [
+        ("tesseract", ["deu", "frk"]),
+        ("tesseract", ["deu"]),
+        ("vlm", ["deu"]),
+    ]
+    assert [r.params for r in runs] == [{"psm": 3}, {"psm": 3}, {}]
+    assert all(not r.candidates for r in runs)

@@ -3,22 +3,31 @@
 It serves `manifest.json`, each image's `info.json` and its images at Image API level 1
 (`recto.sample.image_api`), like the image servers of libraries do — enough for Recto to ingest
 the sample the way it ingests a real manuscript, and for a viewer to tile it.
+
+It loses nothing the original carries: a whole page at full size is the original file, byte for
+byte (a TIFF stays a TIFF, with its resolution); a whole page made smaller is a PNG of a lossless
+original, a JPEG of a JPEG, each with the resolution scaled to its size; and `info.json`
+declares the original's resolution as a IIIF physdim service, as a careful library's server
+would. Regions and rotations are rendered as JPEG.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from analyzer.adapters.images import credible, declared_resolution
 from infra.embedded.process import free_port
 from recto.sample.image_api import (
     EXTRA_FEATURES,
@@ -27,12 +36,14 @@ from recto.sample.image_api import (
     UnsupportedImageRequest,
     render,
     scale_factors,
+    size,
 )
 from recto.sample.pages import SamplePage
 
 IIIF3 = "http://iiif.io/api/presentation/3/context.json"
 IMAGE3 = "http://iiif.io/api/image/3/context.json"
 _CORS = {"Access-Control-Allow-Origin": "*"}
+WHOLE_PAGE = ("full", "0", "default")  # region, rotation, quality
 
 
 def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
@@ -45,7 +56,7 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
         page = by_name.get(request.path_params["name"])
         if page is None:
             return Response(status_code=404)
-        document = {
+        document: dict[str, Any] = {
             "@context": IMAGE3,
             "id": f"{base}/image/{page.name}",
             "type": "ImageService3",
@@ -56,6 +67,15 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
             "tiles": [{"width": TILE_SIZE, "scaleFactors": scale_factors(page.width, page.height)}],
             "extraFeatures": EXTRA_FEATURES,
         }
+        if (ppi := credible(declared_resolution(page.data))) is not None:
+            document["service"] = [
+                {
+                    "@context": "http://iiif.io/api/annex/services/physdim/1/context.json",
+                    "profile": "http://iiif.io/api/annex/services/physdim",
+                    "physicalScale": 1.0 / ppi,
+                    "physicalUnits": "in",
+                }
+            ]
         # Level 1: the JSON-LD media type when asked for, and CORS for viewers in browsers.
         ld = "application/ld+json" in request.headers.get("accept", "")
         media_type = f'application/ld+json;profile="{IMAGE3}"' if ld else "application/json"
@@ -69,7 +89,17 @@ def sample_app(pages: list[SamplePage], base: str, label: str) -> Starlette:
         if page is None:
             return Response(status_code=404, headers=_CORS)
         params = request.path_params
+        whole = (params["region"], params["rotation"], params["quality"]) == (
+            "full",
+            "0",
+            "default",
+        )
         try:
+            if whole:
+                data, media_type = _rendered(
+                    page.data, size(params["size"], page.width, page.height)
+                )
+                return Response(data, media_type=media_type, headers=_CORS)
             jpeg = render(
                 page.data, params["region"], params["size"], params["rotation"], params["quality"]
             )
@@ -165,3 +195,23 @@ def serving(pages: list[SamplePage], label: str = "Recto sample") -> Iterator[st
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def _rendered(original: bytes, wanted: tuple[int, int]) -> tuple[bytes, str]:
+    """The whole original at `wanted`: itself when full size, else a PNG or (of a JPEG) a JPEG."""
+    with Image.open(io.BytesIO(original)) as opened:
+        source_format, source_size = opened.format, opened.size
+        if wanted == source_size:
+            return original, Image.MIME.get(source_format or "", "application/octet-stream")
+        rendered = opened.convert("L" if opened.mode in ("1", "L", "I;16") else "RGB")
+    rendered = rendered.resize(wanted, Image.Resampling.LANCZOS)
+    options: dict[str, Any] = {}
+    if (ppi := credible(declared_resolution(original))) is not None:
+        scaled = ppi * wanted[0] / source_size[0]
+        options["dpi"] = (scaled, scaled)
+    buffer = io.BytesIO()
+    if source_format == "JPEG":
+        rendered.save(buffer, "JPEG", quality=95, **options)
+        return buffer.getvalue(), "image/jpeg"
+    rendered.save(buffer, "PNG", **options)
+    return buffer.getvalue(), "image/png"

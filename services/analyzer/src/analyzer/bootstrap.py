@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -9,13 +11,15 @@ from analyzer.adapters.event_history import StoredPageImages, StoredPlans
 from analyzer.adapters.null_engine import NullEngine
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.adapters.vlm import VlmEngine
-from analyzer.adapters.vlm_cache import PostgresVlmCache
+from analyzer.adapters.vlm_cache import InMemoryVlmCache, PostgresVlmCache
 from analyzer.adapters.vlm_http import GEMINI_DEFAULTS, VlmSettings
-from analyzer.application.ports import AnalyzerPorts
+from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
+from analyzer.application.ports import AnalyzerPorts, Engine
 from analyzer.application.profiles import load_profiles
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.entrypoints.subscriptions import analyzer_subscriptions
 from infra.artifact_stores import artifact_store
+from infra.artifacts import InMemoryArtifactStore
 from infra.eventstore import PostgresEventStore
 from infra.service import ServiceParts
 from infra.settings import Settings
@@ -51,4 +55,25 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
             ports, store, max_deliver=settings.max_deliver, ack_wait=settings.ack_wait_seconds
         ),
         closers=[client.aclose, database.dispose],
+    )
+
+
+def evaluation_ports(client: httpx.AsyncClient, vlm: VlmSettings | None = None) -> AnalyzerPorts:
+    """Engines for `recto eval`, in this process, without a database.
+
+    The VLM engine is there only when its API key is set (`RECTO_VLM_*` settings): a plan
+    step naming it otherwise fails as an engine that is not configured, and its fallbacks run.
+    """
+    artifacts = InMemoryArtifactStore()
+    vlm = vlm or VlmSettings.from_env()
+    engines: dict[str, Engine] = {"tesseract": TesseractEngine(), "null": NullEngine()}
+    if os.environ.get(vlm.api_key_env):
+        engines["vlm"] = VlmEngine(vlm, InMemoryVlmCache(), artifacts, client, name="vlm")
+    return AnalyzerPorts(
+        artifacts=artifacts,
+        engines=engines,
+        page_images=InMemoryPageImages(),
+        plans=StaticPlanSource(),
+        profiles=load_profiles(),
+        scorers=DEFAULT_SCORERS,
     )

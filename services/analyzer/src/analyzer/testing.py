@@ -45,19 +45,26 @@ def analysis_with(text: str, confidence: float, engine: str) -> PageAnalysis:
     )
 
 
-class FakeEngine:
-    """Answers with a scripted analysis, or raises a scripted error; records every call."""
+Scripted = PageAnalysis | Exception
 
-    def __init__(self, name: str, result: PageAnalysis | Exception) -> None:
+
+class FakeEngine:
+    """Answers with a scripted analysis, or raises a scripted error; records every call.
+
+    `result` may depend on the step (e.g. its languages) through a function.
+    """
+
+    def __init__(self, name: str, result: Scripted | Callable[[EngineStep], Scripted]) -> None:
         self.name = name
         self.result = result
         self.calls: list[tuple[EngineStep, str | None]] = []
 
     async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         self.calls.append((step, prompt))
-        if isinstance(self.result, Exception):
-            raise self.result
-        return self.result
+        result = self.result if isinstance(self.result, Scripted) else self.result(step)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
 
 class FakeStageEngine:
@@ -117,6 +124,13 @@ def tesseract_cli_text(image: Path, languages: list[str]) -> str:
         env={**os.environ, "OMP_THREAD_LIMIT": "1"},
     )
     return result.stdout.decode("utf-8")
+
+
+def tesseract_cli_lines(image: Path, languages: list[str]) -> str:
+    """The CLI's text shaped as `recto eval` shapes Recto's: its lines, one per line break,
+    without the blank lines between its blocks and the form feed that ends its page."""
+    lines = tesseract_cli_text(image, languages).replace("\f", "\n").splitlines()
+    return "\n".join(line for line in lines if line.strip())
 
 
 def tesseract_cli_version() -> str:

@@ -148,6 +148,32 @@ async def test_tesseract_geometry_is_in_master_pixels(
     assert analysis.engine.model == "frk"
 
 
+async def test_tesseract_is_told_the_declared_resolution_and_estimates_only_without_one(
+    corpora: Path, tesseract: TesseractEngine
+) -> None:
+    kant = (corpora / KANT).read_bytes()  # a TIFF tagged 300 ppi
+    size = Size(1457, 2083)
+    step = EngineStep(engine="tesseract", languages=["frk"])
+
+    tagged = await tesseract.analyse(PageInput(kant, "k", size, size), step, None)
+    declared = await tesseract.analyse(
+        PageInput(kant, "k", size, size, resolution=600.0), step, None
+    )
+    buffer = io.BytesIO()
+    Image.new("L", (400, 600), 255).save(buffer, "PNG")
+    blank = await tesseract.analyse(
+        PageInput(buffer.getvalue(), "b", Size(400, 600), Size(400, 600)), step, None
+    )
+
+    assert tagged.engine.parameters["ppi"] == 300
+    # What the page says (its derivative's declared resolution) wins over the file's tags,
+    # and Tesseract reads text of the same pixels differently at another resolution.
+    assert declared.engine.parameters["ppi"] == 600
+    assert declared.text() != tagged.text()
+    # Nothing declared: Tesseract estimates; a page with nothing on it has no text, no error.
+    assert (blank.engine.parameters["ppi"], blank.text()) == ("estimated", "")
+
+
 async def test_low_confidence_tesseract_falls_back_to_the_vlm(
     corpora: Path, tesseract: TesseractEngine, fake_vlm_server
 ) -> None:

@@ -1,57 +1,117 @@
-"""Q1: Recto's TesseractEngine against the plain tesseract CLI on the real GT pages."""
+"""Q1: `recto eval` on the real GT pages, checked against OCR-D's dinglehopper and the CLI.
 
+One run of `recto eval --json` (each page read with its collection's profile) serves every
+test here: OCR is the slow part, the checks are cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from dinglehopper.character_error_rate import character_error_rate_n
+from dinglehopper.extracted_text import ExtractedText
+from dinglehopper.ocr_files import extract
+from dinglehopper.word_error_rate import word_error_rate_n, words_normalized
 
-from analyzer.adapters.ground_truth import find_ground_truth
-from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.application.cer import cer
-from analyzer.application.evaluation import evaluate_folder
-from analyzer.testing import tesseract_cli_text, tesseract_cli_version
+from analyzer.testing import tesseract_cli_lines, tesseract_cli_version
 
-# Recto's engine and the CLI link the same libtesseract (tesserocr is built against Debian's,
-# ADR 0007), so any difference in CER is Recto's own doing: image handling, languages, text
-# assembly. Hence no tolerance at all.
+pytestmark = pytest.mark.slow
+
+# The best single Tesseract language set per German print, CLI, as measured when profiles
+# were chosen (CER in points); Recto may not fall behind any by more than half a point.
+BEST_SINGLE_SET = {
+    "herder_geschichte03_1787_0007.jpg": 28.5,
+    "laube_europa0202_1837_0105.jpg": 5.2,
+    "INPUT_0017.tif": 8.9,
+    "INPUT_0020.tif": 9.7,
+    "bebel_frau_1879_0146.tif": 9.7,
+}
+PRINTS = ("dta-", "ocrd-kant")
 
 
-@pytest.mark.slow
-async def test_recto_tesseract_is_no_worse_than_the_tesseract_cli(
-    corpora: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    if shutil.which("tesseract") is None:
-        pytest.skip(
-            "the tesseract CLI is not installed (apt-get install tesseract-ocr): no baseline"
-        )
-    engine = TesseractEngine()
-    assert engine.version == tesseract_cli_version(), (
-        "tesserocr must link the CLI's libtesseract for this comparison: run `make setup`"
+@pytest.fixture(scope="module")
+def report(corpora: Path) -> dict[str, Any]:
+    """`recto eval <ocr-gt> --json`, as a user runs it, with no VLM configured: the profiles'
+    VLM steps fail as unconfigured and their Tesseract steps are what is measured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECTO_VLM_")}
+    env.pop("OPENAI_API_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "recto", "eval", str(corpora / "ocr-gt"), "--json"],
+        capture_output=True,
+        check=True,
+        env={**env, "OMP_THREAD_LIMIT": "1"},
     )
-    gt_dir = corpora / "ocr-gt"
-    truths = {str(t.image.relative_to(gt_dir)): t for t in find_ground_truth(gt_dir)}
+    document: dict[str, Any] = json.loads(result.stdout)
+    with_text = [p for p in document["pages"] if p["cer"] is not None]
+    assert len(document["pages"]) == 11
+    assert len(with_text) == 10
+    return document
 
-    report = await evaluate_folder(gt_dir, engine)
 
-    # Every image with ground truth beside it was evaluated, each with its languages.
-    assert sorted(p.image for p in report.pages) == sorted(truths)
-    assert len(report.pages) == 11
-    rows, worse = [], []
-    for page in report.pages:
-        baseline = tesseract_cli_text(gt_dir / page.image, page.languages)
-        if page.cer is None:
-            assert not truths[page.image].lines, page.image  # only layout-only GT has no CER
-            rows.append(f"{page.image[:60]:60} {'+'.join(page.languages):8} {'n/a':>7} {'n/a':>7}")
-            continue
-        cli_cer = cer(truths[page.image].text, baseline)
-        rows.append(
-            f"{page.image[:60]:60} {'+'.join(page.languages):8} {page.cer:7.2%} {cli_cer:7.2%}"
+def measured(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [page for page in report["pages"] if page["cer"] is not None]
+
+
+def test_every_page_scores_as_dinglehopper_scores_the_same_text(
+    report: dict[str, Any], corpora: Path
+) -> None:
+    root = corpora / "ocr-gt"
+    for page in measured(report):
+        reference = extract(str(root / page["ground_truth"]))
+        recognised = ExtractedText.from_str(page["text"])
+        expected_cer, length = character_error_rate_n(reference, recognised)
+        assert page["reference_chars"] == length
+        assert page["cer"] == pytest.approx(expected_cer, abs=0.001), page["image"]
+        # dinglehopper 0.11's word_error_rate_n(str, str) cannot dispatch: compare word lists.
+        expected_wer, words = word_error_rate_n(
+            list(words_normalized(reference.text)), list(words_normalized(recognised.text))
         )
-        if page.cer > cli_cer:
-            worse.append(f"{page.image}: recto {page.cer:.2%} > cli {cli_cer:.2%}")
+        assert page["reference_words"] == words
+        assert page["wer"] == pytest.approx(expected_wer, abs=0.001), page["image"]
+    errors = sum(p["errors"] for p in measured(report))
+    assert report["micro_cer"] == pytest.approx(
+        errors / sum(p["reference_chars"] for p in measured(report))
+    )
+    assert report["mean_cer"] == pytest.approx(
+        sum(p["cer"] for p in measured(report)) / len(measured(report))
+    )
+
+
+def test_recto_is_no_worse_than_the_tesseract_cli_with_the_same_language_data(
+    report: dict[str, Any], corpora: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI is the floor: Recto may beat it, never fall behind by more than half a point."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("the tesseract CLI is not installed (apt-get install tesseract-ocr)")
+    root = corpora / "ocr-gt"
+    rows, worse = [], []
+    for page in measured(report):
+        truth = extract(str(root / page["ground_truth"])).text
+        cli = cer(truth, tesseract_cli_lines(root / page["image"], page["languages"]))
+        rows.append(f"{page['image'][-40:]:40} {page['model']:8} {page['cer']:7.2%} {cli:7.2%}")
+        if page["cer"] > cli + 0.005:
+            worse.append(f"{page['image']}: recto {page['cer']:.2%} > cli {cli:.2%}")
     with capsys.disabled():
-        print(f"\n{'page':60} {'langs':8} {'recto':>7} {'cli':>7}", *rows, sep="\n")
-        print(f"overall CER (recto): {report.overall_cer:.2%}")
+        print(f"\nTesseract {tesseract_cli_version()} CLI: {'page':40} {'langs':8} recto cli")
+        print(*rows, sep="\n")
     assert not worse, worse
-    assert report.overall_cer is not None
-    assert report.model_dump_json()  # the report is JSON-dumpable for `recto eval`
+
+
+def test_print_and_overall_quality(report: dict[str, Any]) -> None:
+    pages = {Path(p["image"]).name: p for p in measured(report)}
+    for name, best in BEST_SINGLE_SET.items():
+        assert pages[name]["cer"] * 100 <= best + 0.5, (name, pages[name]["cer"])
+    prints = [p["cer"] for p in measured(report) if p["image"].startswith(PRINTS)]
+    assert len(prints) == 6
+    # Clauren's footnotes are printed on the page but left out of its GT reading order:
+    # Tesseract reads them, OCR-D counts them as insertions (~35 points on that page alone).
+    assert sum(prints) / len(prints) <= 0.16
+    assert report["mean_cer"] <= 0.35

@@ -10,6 +10,7 @@ from analyzer.testing import (
     ports_with,
 )
 from contracts import (
+    Candidate,
     EngineStep,
     PageAnalysis,
     PageAnalysisFailed,
@@ -269,3 +270,129 @@ async def test_a_stage_timing_out_is_a_retryable_failure() -> None:
 
     assert isinstance(failed, PageAnalysisFailed)
     assert (failed.code, failed.final) == ("engine-failed", False)
+
+
+def by_languages(answers: dict[str, PageAnalysis | Exception]) -> FakeEngine:
+    return FakeEngine("tesseract", lambda step: answers["+".join(step.languages)])
+
+
+async def test_the_candidate_its_scorer_rates_highest_is_kept_and_every_one_recorded() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    tesseract = by_languages(
+        {
+            "deu+frk": analysis_with("Berliniſche Monatsſchrift", 0.86, "tesseract"),
+            "frk": analysis_with("Berliniſche Monatsfchrift", 0.82, "tesseract"),
+        }
+    )
+    plan = Plan(
+        primary=EngineStep(
+            engine="tesseract",
+            candidates=[Candidate(languages=["frk"]), Candidate(languages=["deu", "frk"])],
+        )
+    )
+    ports = ports_with(artifacts, [tesseract], plans=StaticPlanSource({page.job_id: plan}))
+
+    emitted = await analyse_page(page, ports)
+
+    # One attempt: the candidates are one step, run one after the other.
+    assert kinds(emitted) == ["page.analysis_started", "page.analyzed"]
+    assert [step.languages for step, _ in tesseract.calls] == [["frk"], ["deu", "frk"]]
+    analyzed = emitted[-1][1]
+    assert isinstance(analyzed, PageAnalyzed)
+    assert analyzed.mean_confidence == 0.86
+    assert [(c.languages, c.chosen) for c in analyzed.candidates] == [
+        (["frk"], False),
+        (["deu", "frk"], True),
+    ]
+    assert [c.scores["mean_word_confidence"] for c in analyzed.candidates] == [0.82, 0.86]
+    stored = PageAnalysis.model_validate_json(artifacts.get(analyzed.analysis))
+    assert stored.text() == "Berliniſche Monatsſchrift"
+
+
+async def test_any_scorer_may_choose_and_a_tie_goes_to_the_first_candidate() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    tesseract = by_languages(
+        {
+            "deu": analysis_with("wie es ſcheint", 0.9, "tesseract"),
+            "frk": analysis_with("wie es ſcheint", 0.9, "tesseract"),
+            "lat": analysis_with("w1e e$ §che1nt", 0.95, "tesseract"),
+        }
+    )
+    step = EngineStep(
+        engine="tesseract",
+        choose_by="dictionary_like",
+        candidates=[Candidate(languages=[code]) for code in ("lat", "frk", "deu")],
+    )
+    ports = ports_with(
+        artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
+    )
+
+    analyzed = (await analyse_page(page, ports))[-1][1]
+
+    assert isinstance(analyzed, PageAnalyzed)
+    # "lat" is the most confident, but its words are not word-like: frk and deu tie, frk first.
+    assert [c.languages for c in analyzed.candidates if c.chosen] == [["frk"]]
+
+
+async def test_a_failing_candidate_is_recorded_and_never_kept() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    tesseract = by_languages(
+        {
+            "deu": EngineFailed("no Tesseract language data for ['deu']"),
+            "frk": analysis_with("Ideen zur Philoſophie", 0.31, "tesseract"),
+        }
+    )
+    step = EngineStep(
+        engine="tesseract", candidates=[Candidate(languages=["deu"]), Candidate(languages=["frk"])]
+    )
+    ports = ports_with(
+        artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
+    )
+
+    analyzed = (await analyse_page(page, ports))[-1][1]
+
+    assert isinstance(analyzed, PageAnalyzed)
+    failed, kept = analyzed.candidates
+    assert (failed.chosen, kept.chosen) == (False, True)
+    assert failed.error is not None
+    assert "language data" in failed.error
+    assert failed.scores == {}
+
+
+async def test_a_step_whose_candidates_all_fail_fails_like_a_step() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    tesseract = FakeEngine("tesseract", EngineFailed("tesseract cannot read the page image"))
+    step = EngineStep(
+        engine="tesseract", candidates=[Candidate(languages=["deu"]), Candidate(languages=["frk"])]
+    )
+    ports = ports_with(
+        artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
+    )
+
+    emitted = await analyse_page(page, ports)
+
+    failed = emitted[-1][1]
+    assert isinstance(failed, PageAnalysisFailed)
+    assert "cannot read the page image" in failed.reason
+    assert len(tesseract.calls) == 2
+
+
+async def test_the_declared_resolution_reaches_the_engine() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts).model_copy(update={"resolution": 177.5})
+    seen: list[float | None] = []
+
+    class Recording(FakeEngine):
+        async def analyse(self, page, step, prompt):  # type: ignore[no-untyped-def]
+            seen.append(page.resolution)
+            return await super().analyse(page, step, prompt)
+
+    engine = Recording("tesseract", analysis_with("Text", 0.9, "tesseract"))
+
+    await analyse_page(page, ports_with(artifacts, [engine]))
+
+    assert seen == [177.5]

@@ -2,7 +2,7 @@ import pytest
 
 from analyzer import validate_plan
 from analyzer.application.profiles import load_profile, load_profiles
-from contracts import EngineStep, Plan, Stage
+from contracts import Candidate, EngineStep, Plan, Stage
 from contracts.errors import ContractError
 
 PROFILES = [
@@ -78,3 +78,31 @@ def test_every_problem_of_a_bad_plan_is_reported_with_its_place() -> None:
     assert "unknown corpus profile 'papyri'" in problems[0]
     assert "unknown engine 'abbyy'" in problems[1]
     assert "unknown prompt template 'no-such-template'" in problems[6]
+
+
+def test_german_prints_try_two_language_sets_and_keep_the_more_confident() -> None:
+    primary = load_profile("german-fraktur").plan().primary
+
+    assert [run.languages for run in primary.runs()] == [["deu", "frk"], ["frk"]]
+    assert primary.choose_by == "mean_word_confidence"
+
+
+def test_a_plan_s_candidates_are_checked_like_steps() -> None:
+    plan = Plan(
+        primary=EngineStep(
+            engine="tesseract",
+            choose_by="vibes",
+            candidates=[Candidate(languages=["deu"]), Candidate(engine="abbyy")],
+        ),
+        fallbacks=[EngineStep(engine="vlm", candidates=[Candidate(prompt="no-such-template")])],
+    )
+
+    problems = validate_plan(plan)
+
+    assert [p.split(":")[0] for p in problems] == [
+        "primary.choose_by",
+        "primary.candidates[1]",
+        "fallbacks[0].candidates[0].prompt",
+    ]
+    assert "unknown scorer 'vibes'" in problems[0]
+    assert "unknown engine 'abbyy'" in problems[1]

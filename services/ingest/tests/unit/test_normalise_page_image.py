@@ -22,7 +22,7 @@ def registered(**image: object) -> PageRegistered:
     )
 
 
-def info_json(width: int, height: int) -> bytes:
+def info_json(width: int, height: int, **extra: object) -> bytes:
     return json.dumps(
         {
             "id": SERVICE,
@@ -30,6 +30,7 @@ def info_json(width: int, height: int) -> bytes:
             "profile": "level1",
             "width": width,
             "height": height,
+            **extra,
         }
     ).encode()
 
@@ -65,6 +66,35 @@ async def test_service_image_keeps_the_master_size_of_info_json(images) -> None:
     # A second page of the same service reuses the cached info.json.
     await normalise_page_image(registered(image_service=SERVICE, image_service_version=3), ingest)
     assert fetcher.requested.count(f"{SERVICE}/info.json") == 1
+
+
+async def test_a_physdim_service_gives_the_derivative_its_resolution(images) -> None:
+    """The server's JPEG has no resolution of its own; info.json says 400 ppi at full size."""
+    physdim = {
+        "profile": "http://iiif.io/api/annex/services/physdim",
+        "physicalScale": 0.0025,
+        "physicalUnits": "in",
+    }
+    page = registered(image_service=SERVICE, image_service_version=3)
+    ingest, _ = ports(
+        {
+            f"{SERVICE}/info.json": info_json(4000, 6000, service=[physdim]),
+            f"{SERVICE}/full/400,600/0/default.jpg": images.jpeg(400, 600),
+        }
+    )
+    [(_, event)] = await normalise_page_image(page, ingest)
+    assert isinstance(event, PageImageNormalized)
+    assert event.resolution == 40.0  # a tenth of the width: a tenth of 400 ppi
+
+    ingest, _ = ports(
+        {
+            f"{SERVICE}/info.json": info_json(4000, 6000),
+            f"{SERVICE}/full/400,600/0/default.jpg": images.jpeg(400, 600),
+        }
+    )
+    [(_, event)] = await normalise_page_image(page, ingest)
+    assert isinstance(event, PageImageNormalized)
+    assert event.resolution is None  # nothing declared: the engine estimates
 
 
 async def test_failing_service_falls_back_to_the_static_image(images) -> None:

@@ -138,9 +138,25 @@ def test_the_resolution_follows_the_derivative(format: str, media_type: str) -> 
     assert result.derivative.media_type == media_type
     assert derivative.size == (1200, 800)
     assert derivative.info["dpi"] == pytest.approx((160, 160), abs=0.5)
+    assert result.resolution == pytest.approx(160, abs=0.01)
 
 
 def test_a_source_without_a_resolution_gets_none_invented() -> None:
     source = encoded(noise("RGB", (3000, 2000)), "JPEG")
-    derivative = decoded(normalise_image(source, long_side=1200).derivative.data)
+    result = normalise_image(source, long_side=1200)
+    derivative = decoded(result.derivative.data)
     assert "dpi" not in derivative.info  # Tesseract then estimates it from the text
+    assert result.resolution is None
+
+
+def test_a_resolution_declared_beside_the_bytes_is_kept_though_the_bytes_stay_as_they_are() -> None:
+    """An image server's JPEG carries no resolution; its physdim service says 300 ppi."""
+    source = encoded(noise("RGB", (600, 400)), "JPEG", dpi=(72, 72))
+    result = normalise_image(source, long_side=2400, declared=(300.0, 600))
+    assert result.derivative.data == source  # served as is: the event says the resolution
+    assert result.resolution == 300.0
+    # 400 ppi declared for the 1200 px wide full image these 600 px were cut from: 200 ppi.
+    assert normalise_image(source, declared=(400.0, 1200)).resolution == 200.0
+    scaled = normalise_image(source, long_side=300, declared=(300.0, 600))
+    assert scaled.resolution == pytest.approx(150.0)
+    assert decoded(scaled.derivative.data).info["dpi"] == pytest.approx((150, 150), abs=0.5)

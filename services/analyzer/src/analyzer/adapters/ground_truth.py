@@ -1,13 +1,30 @@
-"""Read ground truth (PAGE any version, ALTO any version): line texts in document order."""
+"""Read ground truth as OCR-D reads it (dinglehopper's `page_extract` and `alto_extract`).
+
+PAGE: the text of each `TextRegion` in the page's `ReadingOrder` (ordered groups by their
+`index`, unordered groups as written, nested groups in place); regions the reading order
+leaves out are not part of the text, and without a reading order every region counts, in
+document order. A region's text is its own `TextEquiv` (the lowest `index`, else the highest
+`conf`, else the first); empty regions are dropped; regions are joined by line breaks. A file
+whose regions carry no text at all is read a level down, from its lines, as
+`dinglehopper --textequiv-level line` would. ALTO: every `TextLine` in its own order, its
+`String`s joined by spaces.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from lxml import etree
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png", ".jp2")
+_GROUPS = frozenset(
+    {"OrderedGroup", "OrderedGroupIndexed", "UnorderedGroup", "UnorderedGroupIndexed"}
+)
+
+Level = Literal["region", "line"]
 
 
 @dataclass(frozen=True)
@@ -15,23 +32,33 @@ class GroundTruthPage:
     xml: Path
     image: Path
     format: str  # "page" or "alto"
-    lines: list[str]
+    segments: list[str]  # region (or line) texts in reading order, joined by line breaks
+    level: str = "line"  # "region" or "line": what a segment is
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(self.segments)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for line in self.text.split("\n") if line.strip()]
 
 
 def read_ground_truth(xml: Path, root: Path) -> GroundTruthPage | None:
     """The page this file describes, or None when it is neither PAGE nor ALTO or has no image."""
     tree = etree.parse(str(xml))
     namespace = etree.QName(tree.getroot()).namespace or ""
+    level: str = "line"
     if "primaresearch.org/PAGE" in namespace:
-        lines = _page_lines(tree, namespace)
+        segments = page_segments(tree, "region")
+        if not segments:
+            segments = page_segments(tree, "line")
+        else:
+            level = "region"
         names = tree.xpath("//p:Page/@imageFilename", namespaces={"p": namespace})
         kind = "page"
     elif "standards/alto" in namespace:
-        lines = _alto_lines(tree, namespace)
+        segments = alto_segments(tree)
         names = tree.xpath(
             "//a:sourceImageInformation/a:fileName/text()", namespaces={"a": namespace}
         )
@@ -39,27 +66,89 @@ def read_ground_truth(xml: Path, root: Path) -> GroundTruthPage | None:
     else:
         return None
     image = _find_image(xml, root, [str(n).strip() for n in names])
-    return None if image is None else GroundTruthPage(xml, image, kind, lines)
+    return None if image is None else GroundTruthPage(xml, image, kind, segments, level)
 
 
-def _page_lines(tree: etree._ElementTree, namespace: str) -> list[str]:
-    ns = {"p": namespace}
-    lines = []
-    for line in tree.iterfind(".//p:TextLine", ns):
-        unicode = line.find("p:TextEquiv/p:Unicode", ns)
-        if unicode is not None:
-            text = unicode.text or ""
-        else:
-            words = line.iterfind("p:Word/p:TextEquiv/p:Unicode", ns)
-            text = " ".join(w.text or "" for w in words)
-        lines.append(text.strip())
-    return lines
+def page_segments(tree: etree._ElementTree, level: Level) -> list[str]:
+    """Texts of the regions in reading order (at `level`), empty ones left out."""
+    ns = {"p": etree.QName(tree.getroot()).namespace or ""}
+    order = tree.find(".//p:ReadingOrder", ns)
+    if order is None:
+        regions = list(tree.iterfind(".//p:TextRegion", ns))
+    else:
+        regions = []
+        for group in order.iterfind("./*", ns):
+            regions += _regions_in_group(group, tree, ns)
+    texts = [_region_text(region, ns, level) for region in regions]
+    return [text for text in texts if text != ""]
 
 
-def _alto_lines(tree: etree._ElementTree, namespace: str) -> list[str]:
-    ns = {"a": namespace}
+def _regions_in_group(
+    group: etree._Element, tree: etree._ElementTree, ns: dict[str, str]
+) -> list[etree._Element]:
+    name = etree.QName(group).localname
+    if name not in _GROUPS:
+        return []
+    children = list(group)
+    if name.startswith("Ordered"):
+        # A member without an index has no place in an ordered group: OCR-D leaves it out.
+        indexed = [child for child in children if child.get("index") is not None]
+        children = sorted(indexed, key=lambda child: int(child.get("index", "0")))
+    regions: list[etree._Element] = []
+    for child in children:
+        if etree.QName(child).localname in _GROUPS:
+            regions += _regions_in_group(child, tree, ns)
+            continue
+        ref = child.get("regionRef")
+        found = tree.xpath(".//p:TextRegion[@id=$ref]", namespaces=ns, ref=ref) if ref else []
+        if found:  # a reference to an image or separator region carries no text
+            regions.append(found[0])
+    return regions
+
+
+def _region_text(region: etree._Element, ns: dict[str, str], level: Level) -> str:
+    if level == "region":
+        return _text_equiv(region, ns)
+    return "\n".join(_text_equiv(line, ns) for line in region.iterfind("./p:TextLine", ns))
+
+
+def _text_equiv(element: etree._Element, ns: dict[str, str]) -> str:
+    """The first of an element's `TextEquiv`s by index, else by confidence, else as written."""
+    equivs = element.findall("./p:TextEquiv", ns)
+    if not equivs:
+        return ""
+    chosen = equivs[0]
+    if len(equivs) > 1:
+        indices = [_number(e.get("index")) for e in equivs]
+        confidences = [_number(e.get("conf")) for e in equivs]
+        if any(not math.isnan(i) for i in indices):
+            chosen = min(zip(indices, equivs, strict=True), key=lambda p: _nan_last(p[0]))[1]
+        elif any(not math.isnan(c) for c in confidences):
+            chosen = max(zip(confidences, equivs, strict=True), key=lambda p: _nan_first(p[0]))[1]
+    unicode = chosen.find("./p:Unicode", ns)
+    return (unicode.text or "") if unicode is not None else ""
+
+
+def _number(value: str | None) -> float:
+    try:
+        return float(value) if value is not None else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _nan_last(value: float) -> float:
+    return math.inf if math.isnan(value) else value
+
+
+def _nan_first(value: float) -> float:
+    return -math.inf if math.isnan(value) else value
+
+
+def alto_segments(tree: etree._ElementTree) -> list[str]:
+    """Every ALTO line in file order, its strings joined by spaces (empty lines kept)."""
+    ns = {"a": etree.QName(tree.getroot()).namespace or ""}
     return [
-        " ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", ns)).strip()
+        " ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", ns))
         for line in tree.iterfind(".//a:TextLine", ns)
     ]
 

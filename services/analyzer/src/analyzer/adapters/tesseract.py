@@ -3,6 +3,11 @@
 Creating a `PyTessBaseAPI` loads the traineddata (hundreds of ms), so one API per language
 set is kept for the life of the process. Tesseract is not thread-safe and the analyzer runs
 one recognition at a time per process: a lock serialises every use.
+
+Tesseract sizes its expectations of text by the image's resolution, and estimates one from
+the page when none is known — a guess that costs several points of CER on some prints. The
+resolution the source declares (the page's `resolution`, else the image's own tags) is handed
+to it; only when nothing credible is declared does Tesseract estimate.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import anyio
 import tesserocr
 
 from analyzer.adapters import tessdata
+from analyzer.adapters.images import credible, declared_resolution
 from analyzer.adapters.tesseract_layout import read_layout
 from analyzer.application.ports import PageInput
 from analyzer.domain.geometry import Scaling
@@ -43,6 +49,7 @@ class TesseractEngine:
     def analyse_sync(self, page: PageInput, languages: list[str]) -> PageAnalysis:
         started = time.perf_counter()
         language_set = "+".join(languages)
+        resolution = credible(page.resolution) or credible(declared_resolution(page.image))
         # Leptonica decodes the original bytes, as the tesseract CLI does: handing tesserocr a
         # PIL image makes it re-encode JPEGs (lossy) and drop the resolution.
         with tempfile.NamedTemporaryFile(prefix="recto-page-") as file:
@@ -54,6 +61,8 @@ class TesseractEngine:
                     api.SetImageFile(file.name)
                 except RuntimeError as error:
                     raise EngineFailed(f"tesseract cannot read the page image: {error}") from None
+                if resolution is not None:
+                    api.SetSourceResolution(round(resolution))
                 if not api.Recognize():
                     raise EngineFailed(f"tesseract could not recognise page {page.page_id}")
                 layout = read_layout(api.GetIterator(), Scaling(page.derivative, page.master))
@@ -69,7 +78,12 @@ class TesseractEngine:
                 name=self.name,
                 version=self.version,
                 model=language_set,
-                parameters={"psm": int(tesserocr.PSM.AUTO), "oem": int(tesserocr.OEM.DEFAULT)},
+                parameters={
+                    "psm": int(tesserocr.PSM.AUTO),
+                    "oem": int(tesserocr.OEM.DEFAULT),
+                    # "estimated": nothing credible was declared, Tesseract judged the page.
+                    "ppi": round(resolution) if resolution is not None else "estimated",
+                },
             ),
             created_at=datetime.now(UTC),
             duration_ms=(time.perf_counter() - started) * 1000,

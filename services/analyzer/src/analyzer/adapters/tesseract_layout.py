@@ -82,7 +82,7 @@ def read_layout(iterator: Any, scaling: Scaling) -> Layout:
                     _confidence(item.Confidence(RIL.TEXTLINE)),
                 )
             )
-        text = (item.GetUTF8Text(RIL.WORD) or "").strip()
+        text = _word_text(item)
         box = item.BoundingBox(RIL.WORD)
         if text and box:
             counters["word"] += 1
@@ -121,6 +121,14 @@ def _region(draft: _RegionDraft, scaling: Scaling) -> Region:
         polygon=scaling.points(draft.polygon),
         lines=lines,
     )
+
+
+def _word_text(item: Any) -> str:
+    """The word's text; a page Tesseract found nothing on yields one empty, textless word."""
+    try:
+        return (item.GetUTF8Text(RIL.WORD) or "").strip()
+    except RuntimeError:  # tesserocr: "No text returned"
+        return ""
 
 
 def _polygon(item: Any) -> list[tuple[int, int]] | None:

@@ -6,16 +6,16 @@ import time
 
 import anyio
 
-from analyzer.application.attempts import AttemptLog, attempt_step, next_fallback, resolve_step
+from analyzer.application.attempts import AttemptLog, run_plan
 from analyzer.application.plans import validate_plan
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
 from analyzer.application.prompts import PromptTemplates
 from analyzer.application.stages import StageFailed, run_stages
-from analyzer.domain.conditions import Outcome
 from analyzer.domain.geometry import Size
 from contracts import (
     ArtifactRef,
+    EngineStep,
     Event,
     PageAnalysis,
     PageAnalysisFailed,
@@ -65,7 +65,7 @@ async def analyse_page(
     page = await _page_input(normalized, profile, ports)
     emitted: Emitted = []
     log = await _run_attempts(plan, page, ports, profile, event, emitted)
-    analysis = log.result
+    analysis, kept = log.result, log.kept
     if analysis is None:
         last = log.last_error or AnalysisError("no engine produced a result")
         final = not getattr(last, "retryable", False)
@@ -89,6 +89,7 @@ async def analyse_page(
         scores=analysis.scores,
         duration_ms=duration_ms,
         attempts=[attempt.step.engine for attempt in log.attempts],
+        candidates=kept.candidates if kept else [],
     )
     return [*emitted, (stream, analyzed)]
 
@@ -116,26 +117,13 @@ async def _run_attempts(
     event: PageImageNormalized | PageAnalysisRequested,
     emitted: Emitted,
 ) -> AttemptLog:
-    log = AttemptLog()
-    step, tried = plan.primary, 0
-    while True:
-        step = resolve_step(step, profile)
-        number = len(log.attempts) + 1
-        emitted.append(
-            (
-                page_stream(event.page_id),
-                PageAnalysisStarted(
-                    page_id=event.page_id, job_id=event.job_id, engine=step.engine, attempt=number
-                ),
-            )
+    def started(step: EngineStep, number: int) -> None:
+        attempt = PageAnalysisStarted(
+            page_id=event.page_id, job_id=event.job_id, engine=step.engine, attempt=number
         )
-        log.attempts.append(await attempt_step(number, step, page, ports, profile, _templates))
-        latest: Outcome = log.attempts[-1].outcome
-        chosen = next_fallback(plan, tried, latest)
-        if chosen is None:
-            return log
-        index, step = chosen
-        tried = index + 1
+        emitted.append((page_stream(event.page_id), attempt))
+
+    return await run_plan(plan, page, ports, profile, _templates, started)
 
 
 async def _page_input(
@@ -150,6 +138,7 @@ async def _page_input(
         page_id=str(normalized.page_id),
         master_sha256=normalized.master.sha256,
         variables={"page_id": str(normalized.page_id), "source_url": normalized.source_url},
+        resolution=normalized.resolution,
     )
 
 

@@ -1,132 +1,253 @@
-"""Evaluate an engine on a folder of ground truth: CER per page and overall (Q1)."""
+"""Evaluate a plan on a folder of ground truth, as OCR-D measures: CER and WER per page.
+
+Each page runs the plan Recto would run (candidates, fallbacks, the corpus profile's
+defaults) on the original image file. Its recognised text is what OCR-D reads from Recto's
+PAGE export: each region's lines joined by line breaks, regions in reading order joined by
+line breaks. Rates are given per page, as a mean over pages and micro-averaged (errors over
+reference length, summed over pages).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import anyio
 from pydantic import BaseModel
 
 from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
 from analyzer.adapters.images import image_size
-from analyzer.application.cer import errors
-from analyzer.application.ports import Engine, PageInput
-from contracts import EngineStep
-from contracts.errors import RectoError
+from analyzer.application.attempts import run_plan
+from analyzer.application.cer import character_errors, word_errors
+from analyzer.application.ports import AnalyzerPorts, PageInput
+from analyzer.application.profiles import CorpusProfile, load_profiles
+from analyzer.application.prompts import PromptTemplates
+from contracts import CandidateResult, EngineStep, PageAnalysis, Plan
 
-LanguageChoice = Sequence[str] | Callable[[Path], list[str]] | None
+PlanChoice = Callable[[GroundTruthPage], tuple[Plan, CorpusProfile]]
 
-# Language data installed for Tesseract, chosen per collection from its folder name.
-_LANGUAGES_BY_COLLECTION = (
-    ("cremma", ["fra", "lat"]),  # medieval French (Old French verse and prose) with Latin
-    ("kraken-transkribus", ["fra", "lat"]),  # 18th-c. Spanish notary hand; no spa data installed
-    ("dta", ["frk"]),  # DTA prints, mostly Fraktur: the Fraktur model beats deu
-    ("kant", ["frk"]),  # Berlinische Monatsschrift 1784, Fraktur
-    ("fraktur", ["frk"]),
+# Which profile reads a GT collection, from the collection's folder name.
+_PROFILES_BY_COLLECTION = (
+    ("cremma", "medieval-textual"),  # medieval French (Old French verse and prose), Latin
+    # An 18th-c. Spanish notary hand: a VLM's work; Tesseract's fallback reads eng best here.
+    ("kraken-transkribus", "modern-handwritten"),
+    ("dta", "german-fraktur"),  # DTA prints, mostly Fraktur
+    ("kant", "german-fraktur"),  # Berlinische Monatsschrift 1784, Fraktur
+    ("fraktur", "german-fraktur"),
 )
 
 
-def languages_for(image: Path) -> list[str]:
-    """Tesseract languages for a GT page, from the name of its collection folder."""
+def collection_profile(
+    image: Path, profiles: Mapping[str, CorpusProfile] | None = None
+) -> CorpusProfile:
+    """The profile for a GT page, from the name of its collection folder; else `default`."""
+    profiles = profiles or load_profiles()
     text = str(image).lower()
-    for marker, languages in _LANGUAGES_BY_COLLECTION:
+    for marker, name in _PROFILES_BY_COLLECTION:
         if marker in text:
-            return list(languages)
-    return ["eng"]
+            return profiles[name]
+    return profiles["default"]
+
+
+def languages_for(image: Path, profiles: Mapping[str, CorpusProfile] | None = None) -> list[str]:
+    """The languages a GT page is read in: its collection profile's."""
+    return list(collection_profile(image, profiles).languages)
+
+
+def offline_plan(profile: CorpusProfile) -> Plan:
+    """The profile's plan without the steps that need a remote service: its Tesseract step
+    (candidates included) alone, for runs with no VLM at hand (demo, pipeline tests)."""
+    local = [step for step in (profile.primary, *profile.fallbacks) if step.engine == "tesseract"]
+    step = local[0] if local else EngineStep(engine="tesseract")
+    return Plan(primary=step.model_copy(update={"when": None}), profile=profile.name)
+
+
+def by_collection(profiles: Mapping[str, CorpusProfile] | None = None) -> PlanChoice:
+    """Each page gets its collection's profile and that profile's plan."""
+
+    def choose(truth: GroundTruthPage) -> tuple[Plan, CorpusProfile]:
+        profile = collection_profile(truth.image, profiles)
+        return profile.plan(), profile
+
+    return choose
+
+
+def one_plan(plan: Plan, profiles: Mapping[str, CorpusProfile] | None = None) -> PlanChoice:
+    """Every page gets `plan`, with its profile (or `default`) filling what it leaves out."""
+    profile = (profiles or load_profiles())[plan.profile or "default"]
+    return lambda truth: (plan, profile)
+
+
+def tesseract_plan(languages: Sequence[str]) -> Plan:
+    return Plan(primary=EngineStep(engine="tesseract", languages=list(languages)))
+
+
+class CandidateEvaluation(BaseModel):
+    engine: str
+    languages: list[str]
+    model: str | None = None
+    scores: dict[str, float]
+    chosen: bool
+    cer: float | None = None
+    error: str | None = None
+    seconds: float
 
 
 class PageEvaluation(BaseModel):
     image: str
     ground_truth: str
     format: str
-    languages: list[str]
+    level: str
+    engine: str | None = None
+    model: str | None = None
+    languages: list[str] = []
+    ppi: int | str | None = None
     reference_chars: int
+    reference_words: int
     errors: int | None = None
     cer: float | None = None
+    word_errors: int | None = None
+    wer: float | None = None
     seconds: float
+    candidates: list[CandidateEvaluation] = []
     text: str = ""
     note: str | None = None
 
 
 class EvaluationReport(BaseModel):
     gt_dir: str
-    engine: str
     engine_version: str | None = None
     pages: list[PageEvaluation]
-    overall_cer: float | None
+    mean_cer: float | None
+    micro_cer: float | None
+    mean_wer: float | None
+    micro_wer: float | None
     seconds: float
 
 
-async def evaluate_folder(
-    gt_dir: Path, engine: Engine, languages: LanguageChoice = None
-) -> EvaluationReport:
-    """Run `engine` on every image with PAGE/ALTO ground truth under `gt_dir`.
+def recognised_text(analysis: PageAnalysis) -> str:
+    """The text OCR-D reads from Recto's PAGE export of `analysis`."""
+    regions = ["\n".join(line.text for line in r.lines) for r in analysis.ordered_regions()]
+    return "\n".join(text for text in regions if text)
 
-    `languages`: one list for every page, a function of the image path, or None to choose
-    per collection (`languages_for`). The report says which languages each page used.
-    """
+
+async def evaluate_folder(
+    gt_dir: Path, ports: AnalyzerPorts, choose: PlanChoice | None = None
+) -> EvaluationReport:
+    """Run the chosen plan (by default the page's collection profile) on every GT page."""
+    choose = choose or by_collection(ports.profiles)
     started, version = time.perf_counter(), None
     pages = []
     for truth in await anyio.to_thread.run_sync(find_ground_truth, gt_dir):
-        chosen = _choose(languages, truth.image)
-        evaluation, engine_version = await _evaluate_page(gt_dir, truth, engine, chosen)
+        plan, profile = choose(truth)
+        data = await anyio.Path(truth.image).read_bytes()
+        size = image_size(data)
+        page = PageInput(data, hashlib.sha256(data).hexdigest(), size, size, truth.image.name)
+        evaluation, engine_version = await evaluate_page(gt_dir, truth, page, plan, profile, ports)
         version = version or engine_version
         pages.append(evaluation)
-    measured = [p for p in pages if p.errors is not None and p.reference_chars]
-    total_chars = sum(p.reference_chars for p in measured)
-    overall = sum(p.errors or 0 for p in measured) / total_chars if total_chars else None
-    return EvaluationReport(
-        gt_dir=str(gt_dir),
-        engine=engine.name,
-        engine_version=version,
-        pages=pages,
-        overall_cer=overall,
-        seconds=time.perf_counter() - started,
+    return summarise(str(gt_dir), pages, version, time.perf_counter() - started)
+
+
+async def evaluate_page(
+    root: Path,
+    truth: GroundTruthPage,
+    page: PageInput,
+    plan: Plan,
+    profile: CorpusProfile,
+    ports: AnalyzerPorts,
+) -> tuple[PageEvaluation, str | None]:
+    """One page read with `plan` from `page` (the original file, or a derivative of it)."""
+    started = time.perf_counter()
+    log = await run_plan(plan, page, ports, profile, PromptTemplates())
+    seconds = time.perf_counter() - started
+    kept = log.kept
+    if kept is None or kept.outcome.analysis is None:
+        note = f"no engine produced a result: {log.last_error}"
+        return unread_page(root, truth, seconds, note), None
+    analysis = kept.outcome.analysis
+    candidates = [
+        _candidate(result, outcome.analysis, truth.text)
+        for result, outcome in zip(kept.candidates, kept.candidate_outcomes, strict=True)
+    ]
+    return score_page(root, truth, analysis, seconds, candidates), analysis.engine.version
+
+
+def unread_page(root: Path, truth: GroundTruthPage, seconds: float, note: str) -> PageEvaluation:
+    return PageEvaluation(**_page_facts(root, truth), seconds=seconds, note=note)
+
+
+def score_page(
+    root: Path,
+    truth: GroundTruthPage,
+    analysis: PageAnalysis,
+    seconds: float,
+    candidates: list[CandidateEvaluation] | None = None,
+) -> PageEvaluation:
+    """A page's analysis scored against its ground truth."""
+    text = recognised_text(analysis)
+    chars, words = character_errors(truth.text, text), word_errors(truth.text, text)
+    return PageEvaluation(
+        **_page_facts(root, truth),
+        engine=analysis.engine.name,
+        model=analysis.engine.model,
+        languages=analysis.languages,
+        ppi=analysis.engine.parameters.get("ppi"),
+        errors=chars.distance if chars.length else None,
+        cer=chars.rate,
+        word_errors=words.distance if words.length else None,
+        wer=words.rate,
+        seconds=seconds,
+        candidates=candidates or [],
+        text=text,
+        note=None if chars.length else "no ground-truth text (layout-only GT): CER undefined",
     )
 
 
-def _choose(languages: LanguageChoice, image: Path) -> list[str]:
-    if languages is None:
-        return languages_for(image)
-    if callable(languages):
-        return languages(image)
-    return list(languages)
-
-
-async def _evaluate_page(
-    root: Path, truth: GroundTruthPage, engine: Engine, languages: list[str]
-) -> tuple[PageEvaluation, str | None]:
-    data = await anyio.Path(truth.image).read_bytes()
-    size = image_size(data)
-    page = PageInput(data, hashlib.sha256(data).hexdigest(), size, size, truth.image.name)
-    reference_chars = errors(truth.text, "")[1]
-    common = {
+def _page_facts(root: Path, truth: GroundTruthPage) -> dict[str, Any]:
+    return {
         "image": str(truth.image.relative_to(root)),
         "ground_truth": str(truth.xml.relative_to(root)),
         "format": truth.format,
-        "languages": languages,
-        "reference_chars": reference_chars,
+        "level": truth.level,
+        "reference_chars": character_errors(truth.text, "").length,
+        "reference_words": word_errors(truth.text, "").length,
     }
-    started = time.perf_counter()
-    try:
-        analysis = await engine.analyse(
-            page, EngineStep(engine=engine.name, languages=languages), None
-        )
-    except RectoError as error:
-        seconds = time.perf_counter() - started
-        return PageEvaluation(**common, seconds=seconds, note=f"engine failed: {error}"), None
-    seconds = time.perf_counter() - started
-    text = analysis.text()
-    if not reference_chars:
-        note = "no ground-truth text (layout-only GT): CER undefined"
-        return PageEvaluation(
-            **common, seconds=seconds, text=text, note=note
-        ), analysis.engine.version
-    distance, _ = errors(truth.text, text)
-    evaluation = PageEvaluation(
-        **common, errors=distance, cer=distance / reference_chars, seconds=seconds, text=text
+
+
+def _candidate(
+    result: CandidateResult, analysis: PageAnalysis | None, reference: str
+) -> CandidateEvaluation:
+    text = recognised_text(analysis) if analysis is not None else None
+    return CandidateEvaluation(
+        engine=result.engine,
+        languages=result.languages,
+        model=result.model,
+        scores=result.scores,
+        chosen=result.chosen,
+        cer=character_errors(reference, text).rate if text is not None else None,
+        error=result.error,
+        seconds=result.duration_ms / 1000,
     )
-    return evaluation, analysis.engine.version
+
+
+def summarise(
+    gt_dir: str, pages: list[PageEvaluation], version: str | None, seconds: float
+) -> EvaluationReport:
+    measured = [p for p in pages if p.cer is not None]
+    with_words = [p for p in pages if p.wer is not None]
+    chars = sum(p.reference_chars for p in measured)
+    words = sum(p.reference_words for p in with_words)
+    return EvaluationReport(
+        gt_dir=gt_dir,
+        engine_version=version,
+        pages=pages,
+        mean_cer=sum(p.cer or 0 for p in measured) / len(measured) if measured else None,
+        micro_cer=sum(p.errors or 0 for p in measured) / chars if chars else None,
+        mean_wer=sum(p.wer or 0 for p in with_words) / len(with_words) if with_words else None,
+        micro_wer=sum(p.word_errors or 0 for p in with_words) / words if words else None,
+        seconds=seconds,
+    )

@@ -8,10 +8,12 @@ from analyzer.application.profiles import load_profiles
 from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.conditions import parse_condition
 from analyzer.domain.engines import ANALYSIS_ENGINES, PROMPTED_ENGINES, STAGE_ENGINES
-from contracts import Plan
+from analyzer.domain.scorers import DEFAULT_SCORERS
+from contracts import EngineStep, Plan
 from contracts.errors import ContractError
 
 _templates = PromptTemplates()
+_SCORERS = frozenset(scorer.name for scorer in DEFAULT_SCORERS)
 
 
 @cache
@@ -28,10 +30,13 @@ def validate_plan(plan: Plan) -> list[str]:
         (f"fallbacks[{i}]", step) for i, step in enumerate(plan.fallbacks)
     ]
     for where, step in steps:
-        if step.engine not in ANALYSIS_ENGINES:
+        problems += _step_problems(where, step)
+        if step.candidates and step.choose_by not in _SCORERS:
             problems.append(
-                f"{where}: unknown engine {step.engine!r} (known: {sorted(ANALYSIS_ENGINES)})"
+                f"{where}.choose_by: unknown scorer {step.choose_by!r} (known: {sorted(_SCORERS)})"
             )
+        for i, run in enumerate(step.runs() if step.candidates else []):
+            problems += _step_problems(f"{where}.candidates[{i}]", run)
         if step.when is not None:
             if where == "primary":
                 problems.append("primary: a condition ('when') only applies to fallbacks")
@@ -40,11 +45,6 @@ def validate_plan(plan: Plan) -> list[str]:
                     parse_condition(step.when)
                 except ContractError as error:
                     problems.append(f"{where}.when: {error}")
-        if step.prompt is not None:
-            if step.engine not in PROMPTED_ENGINES:
-                problems.append(f"{where}: engine {step.engine!r} takes no prompt")
-            elif problem := _templates.problem(step.prompt):
-                problems.append(f"{where}.prompt: {problem}")
     names = [stage.name for stage in plan.stages]
     for i, stage in enumerate(plan.stages):
         where = f"stages[{i}] ({stage.name})"
@@ -54,5 +54,19 @@ def validate_plan(plan: Plan) -> list[str]:
         if names.count(stage.name) > 1:
             problems.append(f"{where}: stage names must be unique")
         if problem := _templates.problem(stage.prompt):
+            problems.append(f"{where}.prompt: {problem}")
+    return problems
+
+
+def _step_problems(where: str, step: EngineStep) -> list[str]:
+    problems = []
+    if step.engine not in ANALYSIS_ENGINES:
+        problems.append(
+            f"{where}: unknown engine {step.engine!r} (known: {sorted(ANALYSIS_ENGINES)})"
+        )
+    if step.prompt is not None:
+        if step.engine not in PROMPTED_ENGINES:
+            problems.append(f"{where}: engine {step.engine!r} takes no prompt")
+        elif problem := _templates.problem(step.prompt):
             problems.append(f"{where}.prompt: {problem}")
     return problems

@@ -25,6 +25,7 @@ class PageInput:
     page_id: str | None = None
     master_sha256: str | None = None
     variables: Mapping[str, Any] = field(default_factory=dict)
+    resolution: float | None = None  # pixels per inch of `image`, when the source declares it
 
 
 class Engine(Protocol):

@@ -48,6 +48,8 @@ class SourceImage:
     url: str | None
     master_size: tuple[int, int] | None = None  # known from info.json when fetched reduced
     dpi: float | None = None  # a PDF page's, rendered at its native resolution
+    # A resolution declared beside the bytes (physdim): pixels per inch at a width.
+    declared: tuple[float, int] | None = None
 
 
 async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
@@ -56,7 +58,7 @@ async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emi
         return [skipped(event.page_id, event.job_id, "ingest", cancelled)]
     try:
         source = await _source_image(event, ports)
-        normalised = await _normalise(source, ports)
+        normalised = await _normalise(source, event, ports)
         return [(page_stream(event.page_id), await _store(event, source, normalised, ports))]
     except StepFailed as failure:
         return [(page_stream(event.page_id), _failed(event, failure))]
@@ -133,10 +135,20 @@ async def _from_service(service_id: str, version: int | None, ports: IngestPorts
         fetched = await ports.fetcher.get(request.url)
     except FetchError as error:
         raise StepFailed("fetch", error) from None
-    return SourceImage(fetched.body, fetched.url, (info.width, info.height))
+    declared = (info.ppi, info.width) if info.ppi else None
+    return SourceImage(fetched.body, fetched.url, (info.width, info.height), declared=declared)
 
 
-async def _normalise(source: SourceImage, ports: IngestPorts) -> NormalisedImage:
+def _canvas_resolution(event: PageRegistered) -> tuple[float, int] | None:
+    """The canvas's physdim resolution: the painted image covers the canvas's width."""
+    if event.canvas_resolution and event.canvas_width:
+        return (event.canvas_resolution, event.canvas_width)
+    return None
+
+
+async def _normalise(
+    source: SourceImage, event: PageRegistered, ports: IngestPorts
+) -> NormalisedImage:
     settings = ports.settings
 
     def work() -> NormalisedImage:
@@ -145,6 +157,7 @@ async def _normalise(source: SourceImage, ports: IngestPorts) -> NormalisedImage
             long_side=settings.derivative_long_side,
             thumbnail_size=settings.thumbnail_size,
             max_pixels=settings.max_pixels,
+            declared=source.declared or _canvas_resolution(event),
         )
 
     try:
@@ -176,6 +189,7 @@ async def _store(
             thumbnail=_put_encoded(store, image.thumbnail),
             fetched=fetched,
             resolution_dpi=source.dpi,
+            resolution=image.resolution,
         )
 
     try:

@@ -24,6 +24,7 @@ class ImageInfo:
     max_width: int | None = None
     max_height: int | None = None
     max_area: int | None = None
+    ppi: float | None = None  # pixels per inch at width×height, from a physdim service
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class Canvas:
     height: int | None
     image: CanvasImage | None = None
     skip_reason: str | None = None
+    ppi: float | None = None  # of the canvas's coordinates, from a physdim service
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def register_canvases(
                 canvas_id=canvas.id,
                 canvas_width=canvas.width,
                 canvas_height=canvas.height,
+                canvas_resolution=canvas.ppi,
                 image_url=image.url,
                 image_service=service.id if service else None,
                 image_service_version=service.version if service else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -16,6 +17,7 @@ from ingest.domain.image_sniffing import describe_non_image, sniff_image_type
 
 ROTATING_ORIENTATIONS = frozenset({5, 6, 7, 8})
 EXIF_ORIENTATION = 0x0112
+EXIF_X_RESOLUTION = 0x011A
 # Formats every consumer of a derivative reads (leptonica, browsers, VLM APIs): a source in one
 # of them that needs no change is the derivative itself, byte for byte.
 SERVABLE_AS_IS = frozenset({"image/jpeg", "image/png"})
@@ -38,20 +40,33 @@ class NormalisedImage:
     height: int
     derivative: EncodedImage
     thumbnail: EncodedImage
+    resolution: float | None = None  # the derivative's pixels per inch, when declared
 
 
 def normalise_image(
-    data: bytes, *, long_side: int = 2400, thumbnail_size: int = 256, max_pixels: int = 150_000_000
+    data: bytes,
+    *,
+    long_side: int = 5000,
+    thumbnail_size: int = 256,
+    max_pixels: int = 150_000_000,
+    declared: tuple[float, int] | None = None,
 ) -> NormalisedImage:
+    """`declared`: a resolution declared beside the image (a IIIF physdim service), as pixels
+    per inch at a width (the full image's, the canvas's); it wins over the image's own tags,
+    and the derivative's resolution is scaled from it."""
     media_type = sniff_image_type(data[:32])
     if media_type is None:
         raise ImageRejected(f"not an image: the body is {describe_non_image(data[:64])}")
     image = _open(data, max_pixels)
-    source_mode, dpi = image.mode, image.info.get("dpi")
+    source_mode = image.mode
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     width, height = image.size
     if orientation in ROTATING_ORIENTATIONS:
         width, height = height, width
+    dpi = declared_dpi(image)
+    if declared is not None:
+        at_width = declared[0] * width / declared[1]
+        dpi = (at_width, at_width)
     scale = min(1.0, long_side / max(width, height))
     if image.format == "JPEG" and scale < 1.0:
         # DCT scaling decodes straight to a smaller size: 2-4x faster than a full decode.
@@ -68,18 +83,27 @@ def normalise_image(
     thumbnail = derivative.copy()
     thumbnail.thumbnail((thumbnail_size, thumbnail_size), Image.Resampling.LANCZOS)
     unchanged = scale == 1.0 and orientation == 1 and source_mode in ("RGB", "L")
+    scaled = _scaled(dpi, width, derivative.width)
     if unchanged and media_type in SERVABLE_AS_IS:
-        # Re-encoding would only cost OCR accuracy: a JPEG generation, the resolution.
+        # Re-encoding would only cost OCR accuracy: a JPEG generation, the resolution. What
+        # the bytes do not carry, the event says (`resolution`).
         analysed = EncodedImage(data, media_type, width, height)
     else:
         lossy = media_type in LOSSY_SOURCES
-        analysed = _encode(derivative, lossy=lossy, dpi=_scaled(dpi, width, derivative.width))
-    return NormalisedImage(media_type, width, height, analysed, _encode(thumbnail, lossy=True))
+        analysed = _encode(derivative, lossy=lossy, dpi=scaled)
+    thumbnail_image = _encode(thumbnail, lossy=True)
+    ppi = scaled[1] if scaled else None
+    return NormalisedImage(media_type, width, height, analysed, thumbnail_image, ppi)
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        # Pillow's guard hangs on a process-wide limit that libraries change (OCR-D's
+        # ocrd_utils raises it to 1.6 Gpx on import): its warning says nothing `max_pixels`
+        # below does not decide, whatever the global is.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
         raise ImageRejected(f"too many pixels (decompression bomb guard): {error}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -90,6 +114,15 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             f"too many pixels: {width}×{height} = {width * height:,} over the {max_pixels:,} limit"
         )
     return image
+
+
+def declared_dpi(image: Image.Image) -> object:
+    """The resolution the image's tags declare. Pillow reports 72 dpi for a JPEG whose EXIF
+    block has no resolution: that is Pillow's default, not the file's word, so it is dropped."""
+    dpi = image.info.get("dpi")
+    if image.format == "JPEG" and image.info.get("jfif_unit") not in (1, 2):
+        return dpi if EXIF_X_RESOLUTION in image.getexif() else None
+    return dpi
 
 
 def _draft_mode(mode: str) -> str | None:
@@ -133,7 +166,12 @@ def _to_eight_bits(image: Image.Image) -> Image.Image:
 
 def _scaled(dpi: object, source_width: int, width: int) -> tuple[float, float] | None:
     """The source's resolution at the derivative's size: Tesseract sizes text by it."""
-    if not (isinstance(dpi, tuple) and len(dpi) == 2 and all(float(d) > 0 for d in dpi)):
+    if not (isinstance(dpi, tuple) and len(dpi) == 2):
+        return None
+    try:
+        if not all(float(d) > 0 for d in dpi):
+            return None
+    except (TypeError, ValueError):
         return None
     factor = width / source_width
     return (float(dpi[0]) * factor, float(dpi[1]) * factor)

@@ -8,6 +8,7 @@ from typing import Any
 
 from contracts.errors import ImageServiceInvalid
 from ingest.domain.image_request import ImageInfo
+from ingest.formats.iiif.physical_dimensions import physical_ppi
 from ingest.formats.iiif.services import image_api_version
 
 LEVEL = re.compile(r"level([012])")
@@ -38,6 +39,7 @@ def parse_image_info(raw: bytes | str | dict[str, Any], fallback_version: int = 
         max_width=_optional_positive(limits, "maxWidth"),
         max_height=_optional_positive(limits, "maxHeight"),
         max_area=_optional_positive(limits, "maxArea"),
+        ppi=physical_ppi(document.get("service")),
     )
 
 

@@ -16,6 +16,7 @@ from ingest.domain.manifest import (
     Manifest,
 )
 from ingest.formats.iiif.collections import flatten_members
+from ingest.formats.iiif.physical_dimensions import physical_ppi
 from ingest.formats.iiif.services import ServiceReference, first_image_service
 from ingest.formats.iiif.values import (
     Dimension,
@@ -62,7 +63,12 @@ class CanvasModel(Lenient):
     label: Text = None
     width: Dimension = None
     height: Dimension = None
+    service: Any = None
     images: Annotated[list[ImageAnnotation], Objects] = Field(default_factory=list)
+
+    def ppi(self) -> float | None:
+        """Pixels per inch of the canvas's coordinates, when a physdim service says."""
+        return physical_ppi(self.service)
 
     def to_domain(self, index: int) -> Canvas:
         canvas_id = self.id or f"#canvas-{index}"
@@ -74,7 +80,7 @@ class CanvasModel(Lenient):
             reason = f"non-image canvas ({painted[0].type})"
             return Canvas(canvas_id, self.label, self.width, self.height, None, reason)
         image = painted[0].to_domain()
-        return Canvas(canvas_id, self.label, self.width, self.height, image)
+        return Canvas(canvas_id, self.label, self.width, self.height, image, ppi=self.ppi())
 
 
 class Sequence(Lenient):

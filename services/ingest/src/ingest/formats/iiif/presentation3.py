@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field
 from contracts import MetadataEntry, Range
 from ingest.domain.manifest import Canvas, CanvasImage, Collection, CollectionMember, Manifest
 from ingest.formats.iiif.collections import flatten_members
+from ingest.formats.iiif.physical_dimensions import physical_ppi
 from ingest.formats.iiif.services import ServiceReference, first_image_service
 from ingest.formats.iiif.values import (
     Dimension,
@@ -71,7 +72,12 @@ class CanvasModel(Lenient):
     label: Text = None
     width: Dimension = None
     height: Dimension = None
+    service: Any = None
     items: Annotated[list[AnnotationPage], Objects] = Field(default_factory=list)
+
+    def ppi(self) -> float | None:
+        """Pixels per inch of the canvas's coordinates, when a physdim service says."""
+        return physical_ppi(self.service)
 
     def to_domain(self, index: int) -> Canvas:
         canvas_id = self.id or f"#canvas-{index}"
@@ -106,7 +112,7 @@ class CanvasModel(Lenient):
         chosen = whole[0][1]
         alternatives.extend(b.label or b.id or "?" for _, b in candidates if b is not chosen)
         image = replace(chosen.to_domain(), alternatives=tuple(alternatives))
-        return Canvas(canvas_id, self.label, self.width, self.height, image)
+        return Canvas(canvas_id, self.label, self.width, self.height, image, ppi=self.ppi())
 
 
 class MetadataPair(Lenient):
