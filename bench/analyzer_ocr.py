@@ -33,13 +33,13 @@ import tesserocr  # after OMP_THREAD_LIMIT: libtesseract reads it when it loads
 sys.path.insert(0, str(Path(__file__).parent))
 from benchlib import summary, write_results
 
-from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
-from analyzer.adapters.images import image_size
 from analyzer.adapters.tessdata import tessdata_path
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.application.cer import cer
 from analyzer.application.evaluation import collection_profile, offline_plan, recognised_text
 from analyzer.application.ports import PageInput
+from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
+from analyzer.formats.images import image_size
 from analyzer.testing import tesseract_cli_lines
 from contracts import EngineStep, PageAnalysis
 from infra.testing.corpora import corpora_root

@@ -12,9 +12,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from analyzer.adapters.ground_truth import find_ground_truth
 from analyzer.adapters.tessdata import tessdata_path
 from analyzer.application.evaluation import languages_for
+from analyzer.formats.ground_truth import find_ground_truth
 from ingest.formats.pillow_normaliser import normalise_image
 from recto.sample.iiif_server import serving
 from recto.sample.pages import SamplePage

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
 from analyzer.application.evaluation import (
     EvaluationReport,
     PageEvaluation,
@@ -23,6 +22,7 @@ from analyzer.application.evaluation import (
     summarise,
     unread_page,
 )
+from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
 from contracts import PageAnalysis, Plan
 from recto.client import GatewayClient
 from recto.commands import wait_for

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from analyzer.adapters.images import credible, declared_resolution
+from analyzer.formats.images import credible, declared_resolution
 from infra.embedded.process import free_port
 from recto.sample.image_api import (
     EXTRA_FEATURES,

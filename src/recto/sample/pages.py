@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
+from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
 
 SAMPLE_TEXT = (
     "Recto turns digitised manuscripts and printed books into validated searchable "

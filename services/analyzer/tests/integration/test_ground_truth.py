@@ -2,8 +2,8 @@ from pathlib import Path
 
 from dinglehopper.ocr_files import extract
 
-from analyzer.adapters.ground_truth import find_ground_truth, read_ground_truth
 from analyzer.application.cer import normalise_text
+from analyzer.formats.ground_truth import find_ground_truth, read_ground_truth
 
 
 def test_every_gt_image_is_found_once_with_page_preferred_over_alto(corpora: Path) -> None:

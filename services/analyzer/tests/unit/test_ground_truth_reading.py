@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from dinglehopper.ocr_files import extract
 
-from analyzer.adapters.ground_truth import read_ground_truth
 from analyzer.application.cer import normalise_text
+from analyzer.formats.ground_truth import read_ground_truth
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 

@@ -14,15 +14,15 @@ from contracts import (
     PageRegistered,
 )
 from infra.artifacts import InMemoryArtifactStore
-from ingest.adapters.iiif.documents import parse_document
-from ingest.adapters.iiif.image_info import parse_image_info
-from ingest.adapters.iiif.physical_dimensions import physical_ppi
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.adapters.memory_fetcher import InMemoryFetcher
 from ingest.application.normalise_page_image import normalise_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.domain.manifest import Manifest
 from ingest.domain.registration import register_canvases
+from ingest.formats.iiif.documents import parse_document
+from ingest.formats.iiif.image_info import parse_image_info
+from ingest.formats.iiif.physical_dimensions import physical_ppi
 
 V2_SERVICE = {
     "@context": "http://iiif.io/api/annex/services/physdim/1/context.json",

@@ -22,10 +22,10 @@ import anyio
 import tesserocr
 
 from analyzer.adapters import tessdata
-from analyzer.adapters.images import credible, declared_resolution
 from analyzer.adapters.tesseract_layout import read_layout
 from analyzer.application.ports import PageInput
 from analyzer.domain.geometry import Scaling
+from analyzer.formats.images import credible, declared_resolution
 from contracts import EngineInfo, EngineStep, PageAnalysis, PageImage
 from contracts.errors import EngineFailed
 

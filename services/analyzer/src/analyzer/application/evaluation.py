@@ -18,13 +18,13 @@ from typing import Any
 import anyio
 from pydantic import BaseModel
 
-from analyzer.adapters.ground_truth import GroundTruthPage, find_ground_truth
-from analyzer.adapters.images import image_size
 from analyzer.application.attempts import run_plan
 from analyzer.application.cer import character_errors, word_errors
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile, load_profiles
 from analyzer.application.prompts import PromptTemplates
+from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
+from analyzer.formats.images import image_size
 from contracts import CandidateResult, EngineStep, PageAnalysis, Plan
 
 PlanChoice = Callable[[GroundTruthPage], tuple[Plan, CorpusProfile]]
