@@ -217,14 +217,17 @@ async def gateway_retry_refused(settings: Settings, job_id: UUID) -> str:
 async def test_uploads_are_analysed_with_the_corpus_profile_and_the_requested_language(
     loopback: Settings, event_store: PostgresEventStore
 ) -> None:
+    from functools import partial
+
     from analyzer.application.plans import validate_plan
+    from analyzer.application.prompts import PromptTemplates
     from contracts import JobCreated, PageAnalysis, PageAnalyzed
     from infra.artifacts import FileArtifactStore
 
     page = generated_pages(1)[0]
     async with (
         running_services(loopback, event_store, [build_ingest, build_analyzer]),
-        gateway_running(loopback, validate_plan) as gateway,
+        gateway_running(loopback, partial(validate_plan, templates=PromptTemplates())) as gateway,
     ):
         corpus = await gateway.corpus("fraktur", profile="german-fraktur")
         uploaded: dict[str, UUID] = {}

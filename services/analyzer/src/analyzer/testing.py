@@ -13,6 +13,7 @@ from uuid import uuid4
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from contracts import (
     Box,
@@ -110,6 +111,7 @@ def ports_with(
         page_images=images or InMemoryPageImages(),
         plans=plans or StaticPlanSource(),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
         stage_engines={engine.name: engine for engine in stage_engines or []},
     )

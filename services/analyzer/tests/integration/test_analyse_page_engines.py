@@ -18,6 +18,7 @@ from analyzer.adapters.vlm_http import VlmSettings
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.geometry import Size
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from contracts import (
@@ -95,6 +96,7 @@ def ports(
         page_images=images,
         plans=StaticPlanSource({page.job_id: plan} if plan else {}),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
         stage_engines={engine.name: engine for engine in stage_engines or []},
     )

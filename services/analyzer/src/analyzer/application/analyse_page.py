@@ -10,7 +10,6 @@ from analyzer.application.attempts import AttemptLog, run_plan
 from analyzer.application.plans import validate_plan
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
-from analyzer.application.prompts import PromptTemplates
 from analyzer.application.stages import StageFailed, run_stages
 from analyzer.domain.geometry import Size
 from contracts import (
@@ -30,8 +29,6 @@ from contracts.errors import AnalysisError, ContractError, RectoError
 from infra.artifacts import read_artifact
 
 Emitted = list[tuple[str, Event]]
-
-_templates = PromptTemplates()
 
 
 async def analyse_page(
@@ -58,7 +55,7 @@ async def analyse_page(
         error = ContractError(f"unknown corpus profile {profile_name!r}")
         return [(stream, _failed(event, error, delivery, final=True))]
     plan = plan or profile.plan()
-    if problems := validate_plan(plan):
+    if problems := validate_plan(plan, ports.templates):
         error = ContractError("invalid plan: " + "; ".join(problems))
         return [(stream, _failed(event, error, delivery, final=True))]
 
@@ -71,7 +68,7 @@ async def analyse_page(
         final = not getattr(last, "retryable", False)
         return [*emitted, (stream, _failed(event, last, delivery, final=final))]
     try:
-        analysis = await run_stages(plan, analysis, page, ports, _templates, event, emitted)
+        analysis = await run_stages(plan, analysis, page, ports, event, emitted)
     except StageFailed as failure:
         final = not failure.error.retryable
         return [*emitted, (stream, _failed(event, failure.error, delivery, final=final))]
@@ -123,7 +120,7 @@ async def _run_attempts(
         )
         emitted.append((page_stream(event.page_id), attempt))
 
-    return await run_plan(plan, page, ports, profile, _templates, started)
+    return await run_plan(plan, page, ports, profile, started)
 
 
 async def _page_input(

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from analyzer.application.profiles import CorpusProfile
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.geometry import Size
 from analyzer.domain.scorers import Scorer
 from contracts import EngineStep, PageAnalysis, PageImageNormalized, Plan, Stage
@@ -65,5 +66,6 @@ class AnalyzerPorts:
     page_images: PageImages
     plans: PlanSource
     profiles: Mapping[str, CorpusProfile]
+    templates: PromptTemplates
     scorers: Sequence[Scorer] = ()
     stage_engines: Mapping[str, StageEngine] = field(default_factory=dict)

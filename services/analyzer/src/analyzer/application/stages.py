@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 
 from analyzer.application.ports import AnalyzerPorts, PageInput
-from analyzer.application.prompts import PromptTemplates, prompt_hash
+from analyzer.application.prompts import prompt_hash
 from contracts import (
     EngineInfo,
     Event,
@@ -41,7 +41,6 @@ async def run_stages(
     analysis: PageAnalysis,
     page: PageInput,
     ports: AnalyzerPorts,
-    templates: PromptTemplates,
     event: PageImageNormalized | PageAnalysisRequested,
     emitted: list[tuple[str, Event]],
 ) -> PageAnalysis:
@@ -61,7 +60,7 @@ async def run_stages(
                 "stages": [{"name": o.name, "output": o.output} for o in outputs],
                 "prev_output": outputs[-1].output if outputs else transcription,
             }
-            prompt = templates.render(stage.prompt, context)
+            prompt = ports.templates.render(stage.prompt, context)
             output = await engine.run_stage(page, stage, prompt)
         except RectoError as error:
             raise StageFailed(stage.name, error) from error
