@@ -53,7 +53,7 @@ class AttemptLog:
         return kept.outcome.analysis if kept else None
 
     @property
-    def last_error(self) -> Exception | None:
+    def last_error(self) -> RectoError | None:
         return self.attempts[-1].outcome.error if self.attempts else None
 
 

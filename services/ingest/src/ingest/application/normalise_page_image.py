@@ -21,8 +21,7 @@ from contracts import (
     RecordedEvent,
     page_stream,
 )
-from contracts.errors import FetchError, IngestError, PdfRejected, RectoError
-from contracts.page import IngestStep
+from contracts.errors import FetchError, IngestError, PdfRejected, RectoError, StepFailed
 from infra.artifacts import ArtifactStore
 from infra.stage_guard import cancellation, rerun_outdated, skipped
 from ingest.application.pdf_uploads import render_uploaded_page
@@ -32,14 +31,6 @@ from ingest.formats.pillow_normaliser import EncodedImage, NormalisedImage, norm
 
 Emitted = list[tuple[str, Event]]
 log = logging.getLogger(__name__)
-
-
-class StepFailed(Exception):
-    """An expected failure of one ingest step; `context` tells what was tried before."""
-
-    def __init__(self, step: IngestStep, error: RectoError, context: str = "") -> None:
-        super().__init__(f"{context}{error}")
-        self.step, self.error = step, error
 
 
 @dataclass(frozen=True)
