@@ -60,7 +60,7 @@ class FakeEngine:
         self.result = result
         self.calls: list[tuple[EngineStep, str | None]] = []
 
-    async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
+    async def analyze(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         self.calls.append((step, prompt))
         result = self.result if isinstance(self.result, Scripted) else self.result(step)
         if isinstance(result, Exception):

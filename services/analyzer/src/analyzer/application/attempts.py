@@ -158,7 +158,7 @@ async def _run_once(
         prompt = None
         if step.prompt is not None:
             prompt = ports.templates.render(step.prompt, prompt_context(page, step, profile))
-        analysis = await engine.analyse(page, step, prompt)
+        analysis = await engine.analyze(page, step, prompt)
     except RectoError as error:
         return Outcome(error=error)
     scores = score_analysis(analysis, ports.scorers)

@@ -34,7 +34,7 @@ class Engine(Protocol):
 
     name: str
 
-    async def analyse(
+    async def analyze(
         self, page: PageInput, step: EngineStep, prompt: str | None
     ) -> PageAnalysis: ...
 
@@ -48,7 +48,7 @@ class StageEngine(Protocol):
 
 
 class PageImages(Protocol):
-    """Finds the normalised image of a page (for `page.analysis_requested`, which has none)."""
+    """Finds the normalized image of a page (for `page.analysis_requested`, which has none)."""
 
     async def normalized(self, page_id: UUID) -> PageImageNormalized | None: ...
 

@@ -1,4 +1,4 @@
-"""Handler: analyse one page with its plan, and say what happened as page events."""
+"""Handler: analyze one page with its plan, and say what happened as page events."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from infra.artifacts import read_artifact
 Emitted = list[tuple[str, Event]]
 
 
-async def analyse_page(
+async def analyze_page(
     event: PageImageNormalized | PageAnalysisRequested, ports: AnalyzerPorts, *, delivery: int = 1
 ) -> Emitted:
     """Run the page's plan; return started/stage/analyzed events, or a failure event.
