@@ -199,6 +199,38 @@ async def test_a_stage_whose_template_fails_fails_the_page() -> None:
     assert "failed to render" in failed.reason
 
 
+async def test_a_stage_that_fails_after_another_keeps_the_events_so_far_and_may_retry() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    plan = Plan(
+        stages=[
+            Stage(name="translation", engine="vlm", prompt="Translate {{ text }}"),
+            Stage(name="summary", engine="vlm", prompt="Summarize {{ prev_output }}"),
+        ]
+    )
+
+    def answer(stage: Stage, prompt: str) -> str:
+        if stage.name == "summary":
+            raise EngineFailed("HTTP 503 after 4 attempts")
+        return "translated"
+
+    ports = ports_with(
+        artifacts,
+        [FakeEngine("tesseract", analysis_with("text", 0.9, "tesseract"))],
+        [FakeStageEngine("vlm", answer)],
+        plans=StaticPlanSource({page.job_id: plan}),
+    )
+
+    emitted = await analyze_page(page, ports)
+
+    kinds = [type(event).__name__ for _, event in emitted]
+    assert kinds == ["PageAnalysisStarted", "PageAnalysisStageCompleted", "PageAnalysisFailed"]
+    failed = emitted[-1][1]
+    assert isinstance(failed, PageAnalysisFailed)
+    assert (failed.code, failed.final) == ("engine-failed", False)
+    assert {stream for stream, _ in emitted} == {page_stream(page.page_id)}
+
+
 async def test_an_invalid_plan_fails_the_page_without_running_an_engine() -> None:
     artifacts = InMemoryArtifactStore()
     page = normalized_page(artifacts)
