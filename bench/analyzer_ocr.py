@@ -52,12 +52,12 @@ def candidate_sets(truth: GroundTruthPage) -> list[list[str]]:
 
 
 def read(engine: TesseractEngine, image: Path, languages: list[str]) -> PageAnalysis:
-    """Recto's route: bytes → TesseractEngine.analyse (worker thread) → PageAnalysis."""
+    """Recto's route: bytes → TesseractEngine.analyze (worker thread) → PageAnalysis."""
     data = image.read_bytes()
     size = image_size(data)
     page = PageInput(data, hashlib.sha256(data).hexdigest(), size, size, image.name)
     step = EngineStep(engine="tesseract", languages=languages)
-    return asyncio.run(engine.analyse(page, step, None))
+    return asyncio.run(engine.analyze(page, step, None))
 
 
 def raw_seconds(api: tesserocr.PyTessBaseAPI, image: Path) -> float:

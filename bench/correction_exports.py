@@ -1,6 +1,6 @@
 """B11: a correction through the gateway to its regenerated exports, every service a process.
 
-A three-page manuscript is imported and analysed with the `null` engine; then one page is
+A three-page manuscript is imported and analyzed with the `null` engine; then one page is
 corrected ~50 times in a row, each correction sent once the previous one's exports are out.
 For each: the POST's round trip, and the time from sending it to the `page.exported` that
 regenerated ALTO, PAGE, text and annotations — as recorded in the event store (its

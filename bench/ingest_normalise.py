@@ -1,4 +1,4 @@
-"""B9: normalising a 4000×6000 JPEG with Recto's normaliser vs raw Pillow with `draft`.
+"""B9: normalizing a 4000×6000 JPEG with Recto's normalizer vs raw Pillow with `draft`.
 
 Both sides do the same work: decode with DCT scaling, produce a 2400 px derivative and a
 256 px thumbnail, encode both as JPEG. Prints a table and writes
@@ -23,7 +23,7 @@ from pathlib import Path
 import PIL
 from PIL import Image, ImageDraw
 
-from ingest.formats.pillow_normaliser import normalise_image
+from ingest.formats.pillow_normalizer import normalize_image
 
 LONG_SIDE, THUMBNAIL = 2400, 256
 RESULTS = Path(__file__).parent / "results" / "ingest_normalise.json"
@@ -57,7 +57,7 @@ def raw_pillow(data: bytes) -> None:
 
 
 def recto(data: bytes) -> None:
-    normalise_image(data, long_side=LONG_SIDE, thumbnail_size=THUMBNAIL)
+    normalize_image(data, long_side=LONG_SIDE, thumbnail_size=THUMBNAIL)
 
 
 def timed(work: Callable[[bytes], None], data: bytes) -> float:

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from analyzer.adapters.tessdata import tessdata_path
 from analyzer.application.evaluation import languages_for
 from analyzer.formats.ground_truth import find_ground_truth
-from ingest.formats.pillow_normaliser import normalise_image
+from ingest.formats.pillow_normalizer import normalize_image
 from recto.sample.iiif_server import serving
 from recto.sample.pages import SamplePage
 
@@ -72,7 +72,7 @@ def ocr_pages(gt_dir: Path, repeat: int) -> list[OcrPage]:
     truths = find_ground_truth(gt_dir)
     for copy in range(repeat):
         for index, truth in enumerate(truths):
-            derivative = normalise_image(
+            derivative = normalize_image(
                 truth.image.read_bytes(), long_side=DERIVATIVE_LONG_SIDE
             ).derivative
             page = SamplePage(
@@ -152,7 +152,7 @@ class RawTesserocr:
 
 
 def raw_tasks(manifest_url: str, pages: list[OcrPage], folder: Path) -> list[tuple[str, str]]:
-    """The images the analyzer reads: each page as served, through ingest's normaliser."""
+    """The images the analyzer reads: each page as served, through ingest's normalizer."""
     import httpx
 
     base = manifest_url.removesuffix("/manifest.json")
@@ -160,7 +160,7 @@ def raw_tasks(manifest_url: str, pages: list[OcrPage], folder: Path) -> list[tup
     for page in pages:
         served = httpx.get(f"{base}/image/{page.page.name}/full/max/0/default.jpg", timeout=30)
         served.raise_for_status()
-        derivative = normalise_image(served.content, long_side=DERIVATIVE_LONG_SIDE).derivative
+        derivative = normalize_image(served.content, long_side=DERIVATIVE_LONG_SIDE).derivative
         path = folder / f"{page.page.name}.jpg"
         path.write_bytes(derivative.data)
         tasks.append((str(path), "+".join(page.languages)))

@@ -23,6 +23,7 @@ from analyzer.application.evaluation import (
 )
 from analyzer.application.plans import validate_plan
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.bootstrap import evaluation_ports
 from contracts import Plan
 
@@ -39,7 +40,7 @@ def plan_choice(profile: str | None, plan_file: Path | None, languages: list[str
             plan = Plan.model_validate_json(plan_file.read_bytes())
         except (OSError, ValueError) as error:
             raise typer.BadParameter(f"cannot read the plan {plan_file}: {error}") from None
-        if problems := validate_plan(plan):
+        if problems := validate_plan(plan, PromptTemplates()):
             raise typer.BadParameter("invalid plan: " + "; ".join(problems))
         return one_plan(plan, profiles)
     if languages:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from infra.eventstore.migrate import upgrade
 from infra.logs import configure_logging
@@ -43,12 +44,14 @@ async def serve_gateway(settings: Settings) -> None:
     import uvicorn
 
     from analyzer.application.plans import validate_plan
+    from analyzer.application.prompts import PromptTemplates
     from gateway.bootstrap import create_gateway_app
     from gateway.entrypoints.server import server_config
     from gateway.settings import GatewaySettings
 
     own = GatewaySettings()
-    app = create_gateway_app(settings, own, plan_validator=validate_plan)
+    check_plan = partial(validate_plan, templates=PromptTemplates())
+    app = create_gateway_app(settings, own, plan_validator=check_plan)
     config = server_config(app, own, log_config=None, access_log=False)
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
     await uvicorn.Server(config).serve()

@@ -1,6 +1,6 @@
 """A redelivery storm: with an `ack_wait` far below what the work takes on a busy machine,
 messages are delivered again while their first delivery still runs. Nothing takes effect twice:
-each page is normalised, analysed and exported once, and the artifact store holds nothing that
+each page is normalized, analyzed and exported once, and the artifact store holds nothing that
 no event names."""
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def until(found: Callable[[], T | None], what: str, timeout: float = 120) -> T:
 
 
 def imported_page(stack: Stack, admin: str, slug: str) -> str:
-    """One sample page imported, analysed and exported; its id."""
+    """One sample page imported, analyzed and exported; its id."""
     client = GatewayClient(stack.gateway_url, api_key=admin)
     try:
         with serving(generated_pages(1), "Editor sample") as manifest_url:

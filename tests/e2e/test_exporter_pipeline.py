@@ -1,4 +1,4 @@
-"""Pages analysed -> exported -> the whole manuscript exported, through the real relay and the
+"""Pages analyzed -> exported -> the whole manuscript exported, through the real relay and the
 exporter service on real NATS and PostgreSQL."""
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ async def append_history(store: PostgresEventStore, artifacts: FileArtifactStore
     return manuscript_id
 
 
-async def test_analysed_pages_become_a_validated_manuscript_export(
+async def test_analyzed_pages_become_a_validated_manuscript_export(
     settings: Settings, event_store: PostgresEventStore
 ) -> None:
     settings = settings.model_copy(update={"public_url": "https://recto.example/api"})

@@ -176,11 +176,11 @@ async def test_a_cancel_sets_finished_at_and_a_page_in_flight_is_not_exported(
         corpus = await gateway.corpus("cancels")
         job_id = await gateway.import_url(corpus, site.url("/book.json"), NULL_PLAN)
 
-        async def both_analysed() -> bool:
+        async def both_analyzed() -> bool:
             return len(await event_store.read_all(types=["page.analyzed"])) == 2
 
-        await eventually(both_analysed, timeout=60)
-        # Analysed, not exported yet (no exporter runs): the pages are in flight.
+        await eventually(both_analyzed, timeout=60)
+        # Analyzed, not exported yet (no exporter runs): the pages are in flight.
         response = await gateway.client.post(f"/v1/jobs/{job_id}/cancel", json={"reason": "stop"})
         assert response.status_code == 202, response.text
         cancelled = await gateway.job_when(job_id, "cancelled")
@@ -214,17 +214,20 @@ async def gateway_retry_refused(settings: Settings, job_id: UUID) -> str:
         return str(response.json()["detail"])
 
 
-async def test_uploads_are_analysed_with_the_corpus_profile_and_the_requested_language(
+async def test_uploads_are_analyzed_with_the_corpus_profile_and_the_requested_language(
     loopback: Settings, event_store: PostgresEventStore
 ) -> None:
+    from functools import partial
+
     from analyzer.application.plans import validate_plan
+    from analyzer.application.prompts import PromptTemplates
     from contracts import JobCreated, PageAnalysis, PageAnalyzed
     from infra.artifacts import FileArtifactStore
 
     page = generated_pages(1)[0]
     async with (
         running_services(loopback, event_store, [build_ingest, build_analyzer]),
-        gateway_running(loopback, validate_plan) as gateway,
+        gateway_running(loopback, partial(validate_plan, templates=PromptTemplates())) as gateway,
     ):
         corpus = await gateway.corpus("fraktur", profile="german-fraktur")
         uploaded: dict[str, UUID] = {}
@@ -251,10 +254,10 @@ async def test_uploads_are_analysed_with_the_corpus_profile_and_the_requested_la
             assert refused.status_code == 422
             assert words in refused.json()["detail"]
 
-        async def both_analysed() -> bool:
+        async def both_analyzed() -> bool:
             return len(await event_store.read_all(types=["page.analyzed"])) == 2
 
-        await eventually(both_analysed, timeout=120)
+        await eventually(both_analyzed, timeout=120)
 
     plans = {}
     for name, job_id in uploaded.items():

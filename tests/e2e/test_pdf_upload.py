@@ -94,11 +94,11 @@ async def test_a_scanned_pdf_upload_yields_its_pages_at_native_resolution(
     async with running_services(settings, event_store, [build_ingest]):
         manuscript_id = await upload(gateway_url, "scans.pdf", scanned_pdf())
 
-        async def all_normalised() -> bool:
+        async def all_normalized() -> bool:
             done = await event_store.read_all(types=["page.image_normalized"])
             return len(done) == len(SIZES)
 
-        await eventually(all_normalised, timeout=120)
+        await eventually(all_normalized, timeout=120)
 
     registered = {
         e.data.page_id: e.data
@@ -108,14 +108,14 @@ async def test_a_scanned_pdf_upload_yields_its_pages_at_native_resolution(
     assert {page.manuscript_id for page in registered.values()} == {manuscript_id}
     artifacts = FileArtifactStore(settings.artifacts)
     for recorded in await event_store.read_all(types=["page.image_normalized"]):
-        normalised = recorded.data
-        assert isinstance(normalised, PageImageNormalized)
-        page = registered[normalised.page_id]
+        normalized = recorded.data
+        assert isinstance(normalized, PageImageNormalized)
+        page = registered[normalized.page_id]
         expected = SIZES[page.index]
         assert page.upload_page == page.index + 1
-        assert (normalised.master.width, normalised.master.height) == expected
-        assert normalised.resolution_dpi == pytest.approx(DPI, abs=0.5)
-        with Image.open(io.BytesIO(artifacts.get(normalised.master))) as master:
+        assert (normalized.master.width, normalized.master.height) == expected
+        assert normalized.resolution_dpi == pytest.approx(DPI, abs=0.5)
+        with Image.open(io.BytesIO(artifacts.get(normalized.master))) as master:
             assert master.size == expected
             assert master.info["dpi"][0] == pytest.approx(DPI, abs=0.5)
 

@@ -66,7 +66,7 @@ async def request_import(
     return job_id
 
 
-async def test_an_imported_manifest_gets_every_page_normalised(
+async def test_an_imported_manifest_gets_every_page_normalized(
     settings: Settings, event_store: PostgresEventStore
 ) -> None:
     settings = settings.model_copy(update={"fetch_allow": "127.0.0.1"})
@@ -75,15 +75,15 @@ async def test_an_imported_manifest_gets_every_page_normalised(
         async with running_services(settings, event_store, [build_ingest]):
             job_id = await request_import(event_store, manifest_url)
 
-            async def all_normalised() -> bool:
+            async def all_normalized() -> bool:
                 done = await event_store.read_all(types=["page.image_normalized"])
                 return len(done) == len(pages)
 
-            await eventually(all_normalised, timeout=60)
+            await eventually(all_normalized, timeout=60)
 
-    normalised = [e.data for e in await event_store.read_all(types=["page.image_normalized"])]
-    assert all(isinstance(n, PageImageNormalized) for n in normalised)
-    assert {(n.master.width, n.master.height) for n in normalised} == {(1400, 2000)}
+    normalized = [e.data for e in await event_store.read_all(types=["page.image_normalized"])]
+    assert all(isinstance(n, PageImageNormalized) for n in normalized)
+    assert {(n.master.width, n.master.height) for n in normalized} == {(1400, 2000)}
     imported = await event_store.read_all(types=["manuscript.imported"])
     assert [e.data.page_count for e in imported] == [5]
     # Every event the services appended for the import carries the job as its correlation id.
@@ -149,8 +149,8 @@ async def test_through_the_pipeline_a_page_reads_as_well_as_its_original_file(
     """Q1 end to end: what the IIIF server delivers and ingest derives loses no quality.
 
     Kant's page is a 300 ppi TIFF (JPEG-compressed, RGB) and Bebel's a 600 ppi bitonal TIFF,
-    each served whole and analysed from a lossless PNG derivative that keeps its resolution;
-    Laube's a JPEG that declares none, analysed byte for byte as served.
+    each served whole and analyzed from a lossless PNG derivative that keeps its resolution;
+    Laube's a JPEG that declares none, analyzed byte for byte as served.
     """
     settings = settings.model_copy(update={"fetch_allow": "127.0.0.1"})
     chosen = ("INPUT_0020", "bebel_frau_1879_0146", "laube_europa0202_1837_0105")

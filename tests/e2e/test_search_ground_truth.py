@@ -106,7 +106,7 @@ async def _index(settings: Settings, corpora: Path) -> Indexed:
             ),
         ]
         for index, (corpus, analysis) in enumerate(pages):
-            # German canvases are 1000 wide, as many IIIF servers normalise them.
+            # German canvases are 1000 wide, as many IIIF servers normalize them.
             image = (analysis.image.width, analysis.image.height)
             canvas = (1000, round(1000 * image[1] / image[0])) if corpus == "german" else image
             page_id = await searchable_page(

@@ -1,7 +1,7 @@
-"""`PageAnalysis`: the canonical result of analysing one page, whatever the engine.
+"""`PageAnalysis`: the canonical result of analyzing one page, whatever the engine.
 
 All geometry is in the master image's pixels (origin top left, x right, y down); engines that
-analyse a derivative scale their coordinates once, in the analyzer, before building this.
+analyze a derivative scale their coordinates once, in the analyzer, before building this.
 Exporters read only this model, never engine output.
 """
 

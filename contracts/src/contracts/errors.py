@@ -7,12 +7,14 @@ RectoError
  │    └── InvalidEventData
  ├── StoreError
  │    ├── WrongExpectedVersion
- │    └── TooManyEventsInTransaction
+ │    ├── TooManyEventsInTransaction
+ │    └── ArtifactNotFound          no artifact with that digest in the artifact store
  ├── FetchError                     fetching from the outside world failed
  │    ├── FetchRefused              refused before any byte was fetched (SSRF guard, scheme)
  │    ├── FetchTooLarge
  │    └── FetchFailed               HTTP status or transport error, after retries
  ├── IngestError
+ │    ├── StepFailed                one ingest step failed; wraps the error that stopped it
  │    ├── ManifestNotIIIF
  │    ├── ManifestWithoutImages     a valid manifest with no image canvas to import
  │    ├── ImageServiceInvalid       an Image API info.json that cannot be used
@@ -26,6 +28,7 @@ RectoError
  │         ├── PdfTooLarge           too many pages, or a page over the pixel limit
  │         └── PdfActiveContent      JavaScript or embedded files (refused by policy)
  ├── AnalysisError
+ │    ├── StageFailed               a further stage failed; wraps the error that stopped it
  │    ├── EngineFailed
  │    └── UnparseableResponse
  ├── ExportError
@@ -42,6 +45,11 @@ RectoError
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contracts.page import IngestStep
+    from contracts.values import ArtifactRef
 
 
 class RectoError(Exception):
@@ -108,6 +116,10 @@ class TooManyEventsInTransaction(StoreError):
     code = "too-many-events-in-transaction"
 
 
+class ArtifactNotFound(StoreError):
+    code = "artifact-not-found"
+
+
 class FetchError(RectoError):
     code = "fetch-error"
 
@@ -131,6 +143,21 @@ class FetchFailed(FetchError):
 
 class IngestError(RectoError):
     code = "ingest-error"
+
+
+class StepFailed(IngestError):
+    """An expected failure of one ingest step; `context` tells what was tried before.
+
+    `error` is what stopped the step: its code and retryability are what the failure event
+    records.
+    """
+
+    code = "ingest-step-failed"
+
+    def __init__(self, step: IngestStep, error: RectoError, context: str = "") -> None:
+        super().__init__(f"{context}{error}")
+        self.step, self.error = step, error
+        self.retryable = error.retryable
 
 
 class ManifestNotIIIF(IngestError):
@@ -185,6 +212,17 @@ class AnalysisError(RectoError):
     code = "analysis-error"
 
 
+class StageFailed(AnalysisError):
+    """A further stage of a plan failed; `error` is what stopped it, its code the one recorded."""
+
+    code = "stage-failed"
+
+    def __init__(self, stage: str, error: RectoError) -> None:
+        super().__init__(f"stage {stage!r} failed: {error}")
+        self.stage, self.error = stage, error
+        self.retryable = error.retryable
+
+
 class EngineFailed(AnalysisError):
     code = "engine-failed"
     retryable = True
@@ -195,7 +233,7 @@ class UnparseableResponse(AnalysisError):
 
     code = "unparseable-response"
 
-    def __init__(self, message: str, *, raw_response: object | None = None) -> None:
+    def __init__(self, message: str, *, raw_response: ArtifactRef | None = None) -> None:
         super().__init__(message)
         self.raw_response = raw_response
 

@@ -1,4 +1,4 @@
-"""The job aggregate: one request to import, analyse, export or reprocess a set of pages."""
+"""The job aggregate: one request to import, analyze, export or reprocess a set of pages."""
 
 from __future__ import annotations
 

@@ -20,13 +20,11 @@ from typing import Protocol
 import anyio
 
 from contracts import ArtifactRef
-from contracts.errors import RectoError
+
+# Re-exported: the stores raise it and their callers catch it from here.
+from contracts.errors import ArtifactNotFound as ArtifactNotFound
 
 CHUNK = 1 << 20
-
-
-class ArtifactNotFound(RectoError):
-    code = "artifact-not-found"
 
 
 class ArtifactStore(Protocol):

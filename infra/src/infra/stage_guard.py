@@ -1,6 +1,6 @@
 """What every stage handler reads from the event store before it works on a page.
 
-A job cancelled after a page's message was published must not have that page analysed or
+A job cancelled after a page's message was published must not have that page analyzed or
 exported, and a re-requested stage the page has meanwhile finished (or failed) must not run
 twice. Both are decided from the streams, never from a read model, which may lag behind.
 """

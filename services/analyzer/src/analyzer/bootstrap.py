@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from analyzer.adapters.event_history import StoredPageImages, StoredPlans
 from analyzer.adapters.null_engine import NullEngine
-from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.adapters.vlm import VlmEngine
 from analyzer.adapters.vlm_cache import InMemoryVlmCache, PostgresVlmCache
 from analyzer.adapters.vlm_http import GEMINI_DEFAULTS, VlmSettings
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, Engine
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.entrypoints.subscriptions import analyzer_subscriptions
 from infra.artifact_stores import artifact_store
@@ -25,7 +25,18 @@ from infra.service import ServiceParts
 from infra.settings import Settings
 
 
+def _one_openmp_thread() -> None:
+    """OpenMP threads make Tesseract ~8× slower on a shared machine, and the analyzer scales
+    with processes instead. The OpenMP runtime reads the limit once, when libtesseract loads
+    with tesserocr, so it is set before the Tesseract adapter is first imported; a limit the
+    environment already gives (`recto up`, the Makefile, the container image) is kept."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
 async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
+    _one_openmp_thread()
+    from analyzer.adapters.tesseract import TesseractEngine
+
     artifacts = artifact_store(settings)
     database = create_async_engine(settings.required_database_url(), pool_size=2)
     cache = PostgresVlmCache(database)
@@ -47,6 +58,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
         page_images=StoredPageImages(store),
         plans=StoredPlans(store),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
         stage_engines={"vlm": vlm, "gemini": gemini, "null": null},
     )
@@ -64,6 +76,9 @@ def evaluation_ports(client: httpx.AsyncClient, vlm: VlmSettings | None = None) 
     The VLM engine is there only when its API key is set (`RECTO_VLM_*` settings): a plan
     step naming it otherwise fails as an engine that is not configured, and its fallbacks run.
     """
+    _one_openmp_thread()
+    from analyzer.adapters.tesseract import TesseractEngine
+
     artifacts = InMemoryArtifactStore()
     vlm = vlm or VlmSettings.from_env()
     engines: dict[str, Engine] = {"tesseract": TesseractEngine(), "null": NullEngine()}
@@ -75,5 +90,6 @@ def evaluation_ports(client: httpx.AsyncClient, vlm: VlmSettings | None = None) 
         page_images=InMemoryPageImages(),
         plans=StaticPlanSource(),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
     )

@@ -13,6 +13,7 @@ from uuid import uuid4
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from contracts import (
     Box,
@@ -59,7 +60,7 @@ class FakeEngine:
         self.result = result
         self.calls: list[tuple[EngineStep, str | None]] = []
 
-    async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
+    async def analyze(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         self.calls.append((step, prompt))
         result = self.result if isinstance(self.result, Scripted) else self.result(step)
         if isinstance(result, Exception):
@@ -110,6 +111,7 @@ def ports_with(
         page_images=images or InMemoryPageImages(),
         plans=plans or StaticPlanSource(),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
         stage_engines={engine.name: engine for engine in stage_engines or []},
     )

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from dinglehopper.ocr_files import extract
 
-from analyzer.application.cer import normalise_text
+from analyzer.application.cer import normalize_text
 from analyzer.formats.ground_truth import find_ground_truth, read_ground_truth
 
 
@@ -40,7 +40,7 @@ def test_every_page_reads_as_dinglehopper_reads_it(corpora: Path) -> None:
     root = corpora / "ocr-gt"
 
     for page in find_ground_truth(root):
-        assert normalise_text(page.text) == extract(str(page.xml)).text, page.xml
+        assert normalize_text(page.text) == extract(str(page.xml)).text, page.xml
 
 
 def test_alto_word_strings_make_the_line_text(corpora: Path) -> None:

@@ -76,7 +76,7 @@ async def test_a_good_answer_becomes_a_page_analysis_in_master_pixels(
     fake_vlm_server.chat(json.dumps(ANSWER))
     engine, _, _ = engine_for(fake_vlm_server)
 
-    analysis = await engine.analyse(page_image(), STEP, "Transcribe this page.")
+    analysis = await engine.analyze(page_image(), STEP, "Transcribe this page.")
 
     assert analysis.text() == "Qⁱ me metroit por faire bien\nDemain en prison malgre mien"
     assert [r.type.value for r in analysis.regions] == ["decoration", "text"]
@@ -106,7 +106,7 @@ async def test_a_page_image_over_the_inline_cap_goes_as_a_jpeg_of_the_same_size(
     assert len(page.image) > 200_000
     engine, _, _ = engine_for(fake_vlm_server, max_image_bytes=200_000)
 
-    analysis = await engine.analyse(page, STEP, "Transcribe this page.")
+    analysis = await engine.analyze(page, STEP, "Transcribe this page.")
 
     (request,) = fake_vlm_server.requests
     url = request["messages"][0]["content"][1]["image_url"]["url"]
@@ -123,7 +123,7 @@ async def test_a_fenced_answer_with_prose_and_trailing_commas_is_accepted(fake_v
     fake_vlm_server.chat(f"Sure! Here is the page:\n```json\n{document}\n```\nAnything else?")
     engine, _, _ = engine_for(fake_vlm_server)
 
-    analysis = await engine.analyse(page_image(), STEP, "Transcribe.")
+    analysis = await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert len(analysis.lines()) == 2
     await engine.aclose()
@@ -134,7 +134,7 @@ async def test_garbage_fails_with_the_raw_response_kept_as_an_artifact(fake_vlm_
     engine, artifacts, _ = engine_for(fake_vlm_server)
 
     with pytest.raises(UnparseableResponse) as failure:
-        await engine.analyse(page_image(), STEP, "Transcribe.")
+        await engine.analyze(page_image(), STEP, "Transcribe.")
 
     raw = failure.value.raw_response
     assert raw.media_type == RAW_RESPONSE_MEDIA_TYPE
@@ -142,7 +142,7 @@ async def test_garbage_fails_with_the_raw_response_kept_as_an_artifact(fake_vlm_
     assert stored["choices"][0]["message"]["content"] == "I'm sorry, I can't read old handwriting."
     # A garbage answer is not cached: asking again reaches the model again.
     fake_vlm_server.chat(json.dumps(ANSWER))
-    assert len((await engine.analyse(page_image(), STEP, "Transcribe.")).lines()) == 2
+    assert len((await engine.analyze(page_image(), STEP, "Transcribe.")).lines()) == 2
     assert len(fake_vlm_server.requests) == 2
     await engine.aclose()
 
@@ -152,7 +152,7 @@ async def test_429_is_retried_after_the_servers_retry_after(fake_vlm_server) -> 
     fake_vlm_server.chat(json.dumps(ANSWER))
     engine, _, sleeps = engine_for(fake_vlm_server)
 
-    analysis = await engine.analyse(page_image(), STEP, "Transcribe.")
+    analysis = await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert len(analysis.lines()) == 2
     assert len(fake_vlm_server.requests) == 2
@@ -166,7 +166,7 @@ async def test_5xx_backs_off_exponentially_then_gives_up(fake_vlm_server) -> Non
     engine, _, sleeps = engine_for(fake_vlm_server)
 
     with pytest.raises(EngineFailed, match="after 3 attempts: HTTP 503"):
-        await engine.analyse(page_image(), STEP, "Transcribe.")
+        await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert sleeps.seconds == [0.5, 1.0]
     assert len(fake_vlm_server.requests) == 3
@@ -178,7 +178,7 @@ async def test_a_client_error_is_not_retried(fake_vlm_server) -> None:
     engine, _, sleeps = engine_for(fake_vlm_server)
 
     with pytest.raises(EngineFailed, match="refused the call: HTTP 401") as failure:
-        await engine.analyse(page_image(), STEP, "Transcribe.")
+        await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert failure.value.retryable is False
     assert (len(fake_vlm_server.requests), sleeps.seconds) == (1, [])
@@ -191,7 +191,7 @@ async def test_a_model_slower_than_the_timeout_fails_the_attempt(fake_vlm_server
     engine, _, _ = engine_for(fake_vlm_server, timeout_s=0.2, max_attempts=2)
 
     with pytest.raises(EngineFailed, match=r"timed out after 0\.2 s") as failure:
-        await engine.analyse(page_image(), STEP, "Transcribe.")
+        await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert failure.value.retryable is True
     assert len(fake_vlm_server.requests) == 2
@@ -205,10 +205,10 @@ async def test_the_cache_answers_a_second_identical_request_without_the_server(
     fake_vlm_server.chat(json.dumps(ANSWER))
     engine, _, _ = engine_for(fake_vlm_server)
 
-    first = await engine.analyse(page_image(), STEP, "Transcribe.")
-    second = await engine.analyse(page_image(), STEP, "Transcribe.")
+    first = await engine.analyze(page_image(), STEP, "Transcribe.")
+    second = await engine.analyze(page_image(), STEP, "Transcribe.")
     assert len(fake_vlm_server.requests) == 1
-    await engine.analyse(page_image(), STEP, "Transcribe, keeping abbreviations.")
+    await engine.analyze(page_image(), STEP, "Transcribe, keeping abbreviations.")
 
     assert second.regions == first.regions
     assert len(fake_vlm_server.requests) == 2
@@ -226,7 +226,7 @@ async def test_gemini_generate_content(fake_vlm_server, monkeypatch) -> None:
         api_key_env="RECTO_TEST_GEMINI_KEY",
     )
 
-    analysis = await engine.analyse(page_image(), STEP, "Transcribe.")
+    analysis = await engine.analyze(page_image(), STEP, "Transcribe.")
 
     assert len(analysis.lines()) == 2
     assert fake_vlm_server.paths == ["/v1beta/models/gemini-test:generateContent"]

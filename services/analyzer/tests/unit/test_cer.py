@@ -8,7 +8,7 @@ from analyzer.application.cer import (
     cer,
     character_errors,
     characters,
-    normalise_text,
+    normalize_text,
     wer,
     word_errors,
     words,
@@ -57,7 +57,7 @@ def test_empty_reference() -> None:
 
 
 @given(st.text(), st.text())
-def test_cer_is_zero_only_for_equal_normalised_texts(reference: str, hypothesis: str) -> None:
+def test_cer_is_zero_only_for_equal_normalized_texts(reference: str, hypothesis: str) -> None:
     value = cer(reference, hypothesis)
 
     assert value >= 0
@@ -65,8 +65,8 @@ def test_cer_is_zero_only_for_equal_normalised_texts(reference: str, hypothesis:
 
 
 @given(st.text())
-def test_normalising_twice_changes_nothing_more(text: str) -> None:
-    once = normalise_text(text)
+def test_normalizing_twice_changes_nothing_more(text: str) -> None:
+    once = normalize_text(text)
     assert characters(once) == characters(text)
 
 

@@ -28,7 +28,7 @@ async def test_plan_comes_from_the_job() -> None:
     assert await plans.plan_for(uuid4(), uuid4()) is None
 
 
-async def test_latest_normalised_image_wins() -> None:
+async def test_latest_normalized_image_wins() -> None:
     store = InMemoryEventStore()
     page_id = uuid4()
     for width in (100, 200):

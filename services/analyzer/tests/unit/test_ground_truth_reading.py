@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from dinglehopper.ocr_files import extract
 
-from analyzer.application.cer import normalise_text
+from analyzer.application.cer import normalize_text
 from analyzer.formats.ground_truth import read_ground_truth
 
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
@@ -95,7 +95,7 @@ def test_page_text_is_what_dinglehopper_extracts(
     assert page is not None
     assert (page.format, page.level) == ("page", "region")
     assert page.text == expected
-    assert normalise_text(page.text) == extract(str(xml)).text
+    assert normalize_text(page.text) == extract(str(xml)).text
 
 
 def test_a_page_with_text_only_on_its_lines_is_read_from_its_lines(tmp_path: Path) -> None:

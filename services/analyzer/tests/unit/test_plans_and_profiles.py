@@ -2,6 +2,7 @@ import pytest
 
 from analyzer import validate_plan
 from analyzer.application.profiles import load_profile, load_profiles
+from analyzer.application.prompts import PromptTemplates
 from contracts import Candidate, EngineStep, Plan, Stage
 from contracts.errors import ContractError
 
@@ -20,7 +21,7 @@ def test_every_shipped_profile_loads_and_its_plan_is_valid() -> None:
 
     assert sorted(profiles) == PROFILES
     for profile in profiles.values():
-        assert validate_plan(profile.plan()) == [], profile.name
+        assert validate_plan(profile.plan(), PromptTemplates()) == [], profile.name
         assert profile.plan().profile == profile.name
 
 
@@ -30,7 +31,7 @@ def test_an_unknown_profile_is_refused() -> None:
 
 
 def test_the_default_plan_is_valid() -> None:
-    assert validate_plan(Plan()) == []
+    assert validate_plan(Plan(), PromptTemplates()) == []
 
 
 def test_a_plan_with_a_stage_template_using_earlier_stages_is_valid() -> None:
@@ -41,7 +42,7 @@ def test_a_plan_with_a_stage_template_using_earlier_stages_is_valid() -> None:
         ]
     )
 
-    assert validate_plan(plan) == []
+    assert validate_plan(plan, PromptTemplates()) == []
 
 
 def test_every_problem_of_a_bad_plan_is_reported_with_its_place() -> None:
@@ -60,7 +61,7 @@ def test_every_problem_of_a_bad_plan_is_reported_with_its_place() -> None:
         profile="papyri",
     )
 
-    problems = validate_plan(plan)
+    problems = validate_plan(plan, PromptTemplates())
 
     assert [p.split(":")[0] for p in problems] == [
         "profile",
@@ -97,7 +98,7 @@ def test_a_plan_s_candidates_are_checked_like_steps() -> None:
         fallbacks=[EngineStep(engine="vlm", candidates=[Candidate(prompt="no-such-template")])],
     )
 
-    problems = validate_plan(plan)
+    problems = validate_plan(plan, PromptTemplates())
 
     assert [p.split(":")[0] for p in problems] == [
         "primary.choose_by",

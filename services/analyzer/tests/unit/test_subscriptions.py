@@ -21,7 +21,7 @@ async def test_a_page_of_a_cancelled_job_is_skipped_without_running_an_engine() 
     artifacts, store = InMemoryArtifactStore(), InMemoryEventStore()
     page = normalized_page(artifacts)
     engine = FakeEngine("tesseract", analysis_with("text", 0.9, "tesseract"))
-    analyse, _ = analyzer_subscriptions(
+    analyze, _ = analyzer_subscriptions(
         ports_with(artifacts, [engine]), store, max_deliver=3, ack_wait=10.0
     )
     assert page.job_id is not None
@@ -29,7 +29,7 @@ async def test_a_page_of_a_cancelled_job_is_skipped_without_running_an_engine() 
     await store.append(job_stream(page.job_id), [JobCancelled(job_id=page.job_id)])
 
     [recorded] = await store.read_stream(page_stream(page.page_id))
-    [(_, skipped)] = await analyse.handler(recorded)
+    [(_, skipped)] = await analyze.handler(recorded)
 
     assert isinstance(skipped, PageStageSkipped)
     assert (skipped.stage, skipped.job_id) == ("analysis", page.job_id)
@@ -57,6 +57,6 @@ async def test_a_rerequested_analysis_runs_on_the_latest_image_until_it_ends() -
     assert isinstance(analyzed, PageAnalyzed)
     assert analyzed.job_id == page.job_id
     await store.append(page_stream(page.page_id), [e for _, e in emitted])
-    # Redelivered after the page was analysed: the engine does not run again.
+    # Redelivered after the page was analyzed: the engine does not run again.
     assert await reruns.handler(recorded) == []
     assert len(engine.calls) == 1

@@ -147,7 +147,7 @@ def test_without_a_service_level_or_a_stored_thumbnail_there_is_no_thumbnail(
     assert all("thumbnail" not in canvas for canvas in _manifest(manuscript, base_url)["items"])
 
 
-def test_analysed_canvases_link_to_alto_page_and_their_annotations(
+def test_analyzed_canvases_link_to_alto_page_and_their_annotations(
     manuscript: Manuscript, base_url: str
 ) -> None:
     first, second = _manifest(manuscript, base_url)["items"]
@@ -191,9 +191,9 @@ def test_a_page_without_a_size_is_left_out(
 def test_a_page_exported_without_words_lists_only_its_lines(
     manuscript: Manuscript, base_url: str
 ) -> None:
-    analysed = manuscript.pages[1]
+    analyzed = manuscript.pages[1]
     lines_only = ManuscriptPage(
-        analysed.registered, analysed.analysis, formats=frozenset({"alto", "annotations"})
+        analyzed.registered, analyzed.analysis, formats=frozenset({"alto", "annotations"})
     )
     (canvas,) = [
         c

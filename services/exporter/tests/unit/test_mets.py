@@ -21,15 +21,15 @@ def test_mets_matches_its_snapshot(
 
 def test_mets_files_resolve_through_the_gateway(manuscript: Manuscript, base_url: str) -> None:
     root = etree.fromstring(build_mets(manuscript, base_url).content)
-    analysed = manuscript.pages[1].registered.page_id
+    analyzed = manuscript.pages[1].registered.page_id
     hrefs = {
         group.get("USE"): [f.get(f"{{{XLINK}}}href") for f in group.iterfind(".//m:FLocat", NS)]
         for group in root.iterfind(".//m:fileGrp", NS)
     }
-    assert hrefs["OCR-D-OCR-ALTO"] == [f"{base_url}/v1/pages/{analysed}/alto"]
-    assert hrefs["OCR-D-OCR-PAGE"] == [f"{base_url}/v1/pages/{analysed}/page"]
-    assert hrefs["OCR-D-OCR-TXT"] == [f"{base_url}/v1/pages/{analysed}/text"]
-    assert hrefs["OCR-D-OCR-IIIF"] == [f"{base_url}/v1/pages/{analysed}/annotations"]
+    assert hrefs["OCR-D-OCR-ALTO"] == [f"{base_url}/v1/pages/{analyzed}/alto"]
+    assert hrefs["OCR-D-OCR-PAGE"] == [f"{base_url}/v1/pages/{analyzed}/page"]
+    assert hrefs["OCR-D-OCR-TXT"] == [f"{base_url}/v1/pages/{analyzed}/text"]
+    assert hrefs["OCR-D-OCR-IIIF"] == [f"{base_url}/v1/pages/{analyzed}/annotations"]
     assert len(hrefs["OCR-D-IMG"]) == 2
     assert {
         f.get("ID") for f in root.iterfind(".//m:fileGrp[@USE='OCR-D-OCR-PAGE']/m:file", NS)

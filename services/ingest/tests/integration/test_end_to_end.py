@@ -1,4 +1,4 @@
-"""Import and normalise whole manuscripts from a real IIIF image server on loopback."""
+"""Import and normalize whole manuscripts from a real IIIF image server on loopback."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from infra.artifacts import FileArtifactStore
 from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.application.import_manuscript import import_manuscript
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalize_page_image import normalize_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 
 from .conftest import ServerState, master_size, render_jpeg
@@ -57,13 +57,13 @@ def import_request(url: str) -> ManuscriptImportRequested:
     )
 
 
-async def import_and_normalise(url: str, ports: IngestPorts) -> tuple[list[PageRegistered], list]:
+async def import_and_normalize(url: str, ports: IngestPorts) -> tuple[list[PageRegistered], list]:
     emitted = await import_manuscript(import_request(url), ports)
     assert isinstance(emitted[0][1], ManuscriptImported), emitted[0][1]
     pages = [event for _, event in emitted if isinstance(event, PageRegistered)]
     results = []
     for page in pages:
-        [(_, result)] = await normalise_page_image(page, ports)
+        [(_, result)] = await normalize_page_image(page, ports)
         results.append(result)
     return pages, results
 
@@ -75,10 +75,10 @@ def expected_derivative(name: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("manifest", ["manifest.json?pages=20", "manifest2.json?pages=20"])
-async def test_twenty_page_manuscript_is_normalised(
+async def test_twenty_page_manuscript_is_normalized(
     iiif_server: ServerState, ports: IngestPorts, manifest: str
 ) -> None:
-    pages, results = await import_and_normalise(f"{iiif_server.base}/{manifest}", ports)
+    pages, results = await import_and_normalize(f"{iiif_server.base}/{manifest}", ports)
 
     assert len(pages) == 20
     assert all(isinstance(r, PageImageNormalized) for r in results), results
@@ -89,7 +89,7 @@ async def test_twenty_page_manuscript_is_normalised(
         width, height = expected_derivative(name)
         assert result.derivative.width == width
         assert abs(result.derivative.height - height) <= 1
-        # Served at the size asked for, the image is analysed as delivered: no re-encoding.
+        # Served at the size asked for, the image is analyzed as delivered: no re-encoding.
         served = render_jpeg(result.derivative.width, result.derivative.height, name)
         assert ports.artifacts.get(result.derivative) == served
         assert max(result.thumbnail.width, result.thumbnail.height) == 256
@@ -105,7 +105,7 @@ async def test_transient_503_is_retried_honouring_retry_after(
 ) -> None:
     iiif_server.extra["retry_after"] = 1
     started = time.monotonic()
-    _, results = await import_and_normalise(
+    _, results = await import_and_normalize(
         f"{iiif_server.base}/manifest.json?names=p01,flaky02,p03", ports
     )
     elapsed = time.monotonic() - started
@@ -120,7 +120,7 @@ async def test_transient_503_is_retried_honouring_retry_after(
 async def test_missing_image_fails_only_its_page(
     iiif_server: ServerState, ports: IngestPorts
 ) -> None:
-    _, results = await import_and_normalise(
+    _, results = await import_and_normalize(
         f"{iiif_server.base}/manifest.json?names=p01,missing02,p03", ports
     )
     assert isinstance(results[0], PageImageNormalized)
@@ -162,7 +162,7 @@ async def test_bad_image_fails_its_page_and_the_others_complete(
         ports,
     )
     pages = [e for _, e in emitted if isinstance(e, PageRegistered)]
-    results = [(await normalise_page_image(page, ports))[0][1] for page in pages]
+    results = [(await normalize_page_image(page, ports))[0][1] for page in pages]
 
     assert isinstance(results[0], PageImageNormalized)
     assert isinstance(results[2], PageImageNormalized)

@@ -26,7 +26,7 @@ from infra.artifacts import FileArtifactStore
 from ingest.adapters.http_fetcher import FetchSettings, HttpxFetcher
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.application.import_manuscript import import_manuscript
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalize_page_image import normalize_page_image
 from ingest.application.ports import IngestPorts
 
 from .conftest import ServerState
@@ -88,7 +88,7 @@ async def test_file_scheme_is_refused_by_contract_and_by_fetcher(guarded: Ingest
         index=0,
         image_url="file:///etc/passwd",
     )
-    [(_, failed)] = await normalise_page_image(page, guarded)
+    [(_, failed)] = await normalize_page_image(page, guarded)
     assert isinstance(failed, PageIngestFailed)
     assert (failed.step, failed.code) == ("fetch", "fetch-refused")
     assert "scheme 'file' is not allowed" in failed.reason

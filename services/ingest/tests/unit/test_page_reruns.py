@@ -21,7 +21,7 @@ from infra.artifacts import InMemoryArtifactStore
 from infra.eventstore import InMemoryEventStore
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.adapters.memory_fetcher import InMemoryFetcher
-from ingest.application.normalise_page_image import normalise_page_image, rerun_page_ingest
+from ingest.application.normalize_page_image import normalize_page_image, rerun_page_ingest
 from ingest.application.ports import IngestPorts, IngestSettings
 
 IMAGE = "https://img.example.org/static/p1.jpg"
@@ -56,20 +56,20 @@ async def rerequest(
     return (await store.read_stream(page_stream(page.page_id)))[-1]
 
 
-async def test_a_rerequested_ingest_normalises_the_registered_page(images) -> None:
+async def test_a_rerequested_ingest_normalizes_the_registered_page(images) -> None:
     store, job_id = InMemoryEventStore(), uuid4()
     page = await registered_page(store, job_id)
     failing = ports(store, {IMAGE: 404})
-    [(_, failed)] = await normalise_page_image(page, failing)
+    [(_, failed)] = await normalize_page_image(page, failing)
     assert isinstance(failed, PageIngestFailed)
     await store.append(page_stream(page.page_id), [failed])
 
     # The source is fixed, then the stage is asked again.
     fixed = ports(store, {IMAGE: images.jpeg(300, 400)})
-    [(stream, normalised)] = await rerun_page_ingest(await rerequest(store, page, "ingest"), fixed)
+    [(stream, normalized)] = await rerun_page_ingest(await rerequest(store, page, "ingest"), fixed)
     assert stream == page_stream(page.page_id)
-    assert isinstance(normalised, PageImageNormalized)
-    assert normalised.job_id == job_id
+    assert isinstance(normalized, PageImageNormalized)
+    assert normalized.job_id == job_id
 
 
 async def test_a_rerequest_of_another_stage_or_already_served_is_left_alone(images) -> None:
@@ -79,9 +79,9 @@ async def test_a_rerequest_of_another_stage_or_already_served_is_left_alone(imag
     assert await rerun_page_ingest(await rerequest(store, page, "analysis"), ingest) == []
 
     first = await rerequest(store, page, "ingest")
-    [(_, normalised)] = await rerun_page_ingest(first, ingest)
-    await store.append(page_stream(page.page_id), [normalised])
-    # Delivered again after the page was normalised: nothing more to do.
+    [(_, normalized)] = await rerun_page_ingest(first, ingest)
+    await store.append(page_stream(page.page_id), [normalized])
+    # Delivered again after the page was normalized: nothing more to do.
     assert await rerun_page_ingest(first, ingest) == []
 
 
@@ -94,7 +94,7 @@ async def test_a_page_of_a_cancelled_job_is_skipped_unfetched(images) -> None:
         metadata=Metadata(correlation_id=job_id),
     )
     ingest = ports(store, {IMAGE: images.jpeg(300, 400)})
-    [(_, skipped)] = await normalise_page_image(page, ingest)
+    [(_, skipped)] = await normalize_page_image(page, ingest)
     assert isinstance(skipped, PageStageSkipped)
     assert (skipped.stage, skipped.job_id) == ("ingest", job_id)
     assert skipped.reason == f"job {job_id} was cancelled before the ingest stage ran (wrong book)"

@@ -22,7 +22,7 @@ from infra.artifacts import InMemoryArtifactStore
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.adapters.memory_fetcher import InMemoryFetcher
 from ingest.application.import_manuscript import import_manuscript
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalize_page_image import normalize_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 
 SIZES = [(1240, 1754), (1000, 1500), (1654, 2339)]
@@ -72,14 +72,14 @@ async def test_a_scanned_pdf_becomes_its_pages_at_their_native_resolution(pdfs) 
         (2, 3, "book.pdf p. 3"),
     ]
     for page, size in zip(pages, SIZES, strict=True):
-        ((_, normalised),) = await normalise_page_image(page, ingest)
-        assert isinstance(normalised, PageImageNormalized), normalised
-        assert (normalised.master.width, normalised.master.height) == size
-        assert normalised.master.media_type == "image/png"
-        assert normalised.resolution_dpi == pytest.approx(200, abs=0.5)
-        with Image.open(io.BytesIO(ingest.artifacts.get(normalised.master))) as master:
+        ((_, normalized),) = await normalize_page_image(page, ingest)
+        assert isinstance(normalized, PageImageNormalized), normalized
+        assert (normalized.master.width, normalized.master.height) == size
+        assert normalized.master.media_type == "image/png"
+        assert normalized.resolution_dpi == pytest.approx(200, abs=0.5)
+        with Image.open(io.BytesIO(ingest.artifacts.get(normalized.master))) as master:
             assert master.size == size
-        with Image.open(io.BytesIO(ingest.artifacts.get(normalised.derivative))) as derivative:
+        with Image.open(io.BytesIO(ingest.artifacts.get(normalized.derivative))) as derivative:
             # The derivative carries the resolution too: Tesseract sizes text by it.
             assert derivative.info["dpi"][0] == pytest.approx(200, abs=0.5)
 
@@ -97,10 +97,10 @@ async def test_a_page_without_images_is_rendered_at_the_default_resolution() -> 
     )
     page = emitted[1][1]
     assert isinstance(page, PageRegistered)
-    ((_, normalised),) = await normalise_page_image(page, ingest)
-    assert isinstance(normalised, PageImageNormalized)
-    assert (normalised.master.width, normalised.master.height) == (1240, 1754)
-    assert normalised.resolution_dpi == 150
+    ((_, normalized),) = await normalize_page_image(page, ingest)
+    assert isinstance(normalized, PageImageNormalized)
+    assert (normalized.master.width, normalized.master.height) == (1240, 1754)
+    assert normalized.resolution_dpi == 150
 
 
 @pytest.mark.parametrize(
@@ -174,10 +174,10 @@ async def test_a_page_too_large_to_render_fails_alone(pdfs) -> None:
     first, second = (event for _, event in emitted[1:])
     assert isinstance(first, PageRegistered)
     assert isinstance(second, PageRegistered)
-    ((_, failed),) = await normalise_page_image(first, ingest)
+    ((_, failed),) = await normalize_page_image(first, ingest)
     assert isinstance(failed, PageIngestFailed)
     assert (failed.step, failed.code) == ("decode", "pdf-too-large")
     assert "100000×100000 pt" in failed.reason
-    ((_, fine),) = await normalise_page_image(second, ingest)
+    ((_, fine),) = await normalize_page_image(second, ingest)
     assert isinstance(fine, PageImageNormalized)
     assert (fine.master.width, fine.master.height) == SIZES[1]

@@ -16,7 +16,7 @@ from contracts import (
 from infra.artifacts import InMemoryArtifactStore
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.adapters.memory_fetcher import InMemoryFetcher
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalize_page_image import normalize_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.domain.manifest import Manifest
 from ingest.domain.registration import register_canvases
@@ -158,7 +158,7 @@ async def test_a_static_image_gets_the_canvas_resolution_scaled_to_its_width(ima
     settings = IngestSettings(derivative_long_side=600, thumbnail_size=64)
     ports = IngestPorts(fetcher, CachedImageInfo(fetcher), InMemoryArtifactStore(), settings)
 
-    [(_, event)] = await normalise_page_image(page, ports)
+    [(_, event)] = await normalize_page_image(page, ports)
 
     # The 500 px image paints the 2000-unit canvas at 200 ppi: 50 ppi, then 40 at 400 px.
     assert isinstance(event, PageImageNormalized)

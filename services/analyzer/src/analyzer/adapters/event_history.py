@@ -24,7 +24,7 @@ class StoredPlans:
 
 
 class StoredPageImages:
-    """The latest normalised image of a page, from its stream."""
+    """The latest normalized image of a page, from its stream."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store

@@ -1,6 +1,6 @@
 """NullEngine: an instant, deterministic stand-in for benchmarks and pipeline tests only.
 
-Its text says what it is, so a page analysed by it can never pass for a real transcription.
+Its text says what it is, so a page analyzed by it can never pass for a real transcription.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ NULL_TEXT = "null engine output"
 class NullEngine:
     name = "null"
 
-    async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
+    async def analyze(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         scaling = Scaling(page.derivative, page.master)
         width, height = page.derivative.width, page.derivative.height
         # One region on the middle of the page, one line, one word per token of NULL_TEXT.

@@ -42,11 +42,11 @@ class TesseractEngine:
         self._apis: dict[str, tesserocr.PyTessBaseAPI] = {}
         self._lock = threading.Lock()
 
-    async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
+    async def analyze(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         languages = step.languages or self.default_languages
-        return await anyio.to_thread.run_sync(self.analyse_sync, page, languages)
+        return await anyio.to_thread.run_sync(self.analyze_sync, page, languages)
 
-    def analyse_sync(self, page: PageInput, languages: list[str]) -> PageAnalysis:
+    def analyze_sync(self, page: PageInput, languages: list[str]) -> PageAnalysis:
         started = time.perf_counter()
         language_set = "+".join(languages)
         resolution = credible(page.resolution) or credible(declared_resolution(page.image))

@@ -52,7 +52,7 @@ class VlmEngine:
         self.client = client or httpx.AsyncClient()
         self._sleep = sleep
 
-    async def analyse(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
+    async def analyze(self, page: PageInput, step: EngineStep, prompt: str | None) -> PageAnalysis:
         if not prompt:
             raise ContractError(f"engine {self.name} needs a prompt")
         started = time.perf_counter()

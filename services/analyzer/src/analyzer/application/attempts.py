@@ -19,7 +19,6 @@ from typing import Any
 
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
-from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.conditions import Outcome, parse_condition
 from analyzer.domain.engines import PROMPTED_ENGINES
 from analyzer.domain.scorers import score_analysis
@@ -54,7 +53,7 @@ class AttemptLog:
         return kept.outcome.analysis if kept else None
 
     @property
-    def last_error(self) -> Exception | None:
+    def last_error(self) -> RectoError | None:
         return self.attempts[-1].outcome.error if self.attempts else None
 
 
@@ -88,7 +87,6 @@ async def run_plan(
     page: PageInput,
     ports: AnalyzerPorts,
     profile: CorpusProfile,
-    templates: PromptTemplates,
     on_start: Callable[[EngineStep, int], None] = lambda step, number: None,
 ) -> AttemptLog:
     """The primary step, then each fallback whose condition holds; `on_start` hears of each."""
@@ -98,7 +96,7 @@ async def run_plan(
         step = resolve_step(step, profile)
         number = len(log.attempts) + 1
         on_start(step, number)
-        log.attempts.append(await attempt_step(number, step, page, ports, profile, templates))
+        log.attempts.append(await attempt_step(number, step, page, ports, profile))
         chosen = next_fallback(plan, tried, log.attempts[-1].outcome)
         if chosen is None:
             return log
@@ -112,15 +110,14 @@ async def attempt_step(
     page: PageInput,
     ports: AnalyzerPorts,
     profile: CorpusProfile,
-    templates: PromptTemplates,
 ) -> Attempt:
     runs = [resolve_step(run, profile) for run in step.runs()]
     if not step.candidates:
-        return Attempt(number, step, await _run_once(runs[0], page, ports, profile, templates))
+        return Attempt(number, step, await _run_once(runs[0], page, ports, profile))
     outcomes, results = [], []
     for run in runs:
         started = time.perf_counter()
-        outcome = await _run_once(run, page, ports, profile, templates)
+        outcome = await _run_once(run, page, ports, profile)
         outcomes.append(outcome)
         results.append(
             CandidateResult(
@@ -151,7 +148,6 @@ async def _run_once(
     page: PageInput,
     ports: AnalyzerPorts,
     profile: CorpusProfile,
-    templates: PromptTemplates,
 ) -> Outcome:
     engine = ports.engines.get(step.engine)
     if engine is None:
@@ -161,8 +157,8 @@ async def _run_once(
     try:
         prompt = None
         if step.prompt is not None:
-            prompt = templates.render(step.prompt, prompt_context(page, step, profile))
-        analysis = await engine.analyse(page, step, prompt)
+            prompt = ports.templates.render(step.prompt, prompt_context(page, step, profile))
+        analysis = await engine.analyze(page, step, prompt)
     except RectoError as error:
         return Outcome(error=error)
     scores = score_analysis(analysis, ports.scorers)

@@ -1,6 +1,6 @@
 """Character and word error rates, measured as OCR-D's dinglehopper measures them.
 
-Both texts are normalised alike (NFC, ligatures unjoined, the few equivalences OCR-D uses for
+Both texts are normalized alike (NFC, ligatures unjoined, the few equivalences OCR-D uses for
 historical prints); characters are grapheme clusters, so a base letter with its combining
 marks is one character; whitespace and line breaks count as characters, as they do in OCR-D.
 CER is the edit distance over grapheme clusters divided by the reference's length; WER the
@@ -57,8 +57,8 @@ _EQUIVALENCES = {
 }
 
 
-def normalise_text(text: str) -> str:
-    """OCR-D's normalisation (dinglehopper's `normalize_sbb`): NFC, ligatures, equivalences."""
+def normalize_text(text: str) -> str:
+    """OCR-D's normalization (dinglehopper's `normalize_sbb`): NFC, ligatures, equivalences."""
     text = unicodedata.normalize("NFC", text)
     for ligature, letters in _LIGATURES.items():
         text = text.replace(ligature, letters)
@@ -68,14 +68,14 @@ def normalise_text(text: str) -> str:
 
 
 def characters(text: str) -> list[str]:
-    """The normalised text's grapheme clusters."""
-    return list(grapheme_clusters(normalise_text(text)))
+    """The normalized text's grapheme clusters."""
+    return list(grapheme_clusters(normalize_text(text)))
 
 
 def words(text: str) -> list[str]:
-    """The normalised text's words: Unicode word segments that hold a letter, digit or symbol
+    """The normalized text's words: Unicode word segments that hold a letter, digit or symbol
     other than punctuation, spacing, marks and controls."""
-    return [w for w in word_segments(normalise_text(text)) if not all(map(_unwanted, w))]
+    return [w for w in word_segments(normalize_text(text)) if not all(map(_unwanted, w))]
 
 
 def _unwanted(character: str) -> bool:

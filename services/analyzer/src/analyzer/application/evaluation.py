@@ -22,7 +22,6 @@ from analyzer.application.attempts import run_plan
 from analyzer.application.cer import character_errors, word_errors
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile, load_profiles
-from analyzer.application.prompts import PromptTemplates
 from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
 from analyzer.formats.images import image_size
 from contracts import CandidateResult, EngineStep, PageAnalysis, Plan
@@ -162,7 +161,7 @@ async def evaluate_page(
 ) -> tuple[PageEvaluation, str | None]:
     """One page read with `plan` from `page` (the original file, or a derivative of it)."""
     started = time.perf_counter()
-    log = await run_plan(plan, page, ports, profile, PromptTemplates())
+    log = await run_plan(plan, page, ports, profile)
     seconds = time.perf_counter() - started
     kept = log.kept
     if kept is None or kept.outcome.analysis is None:

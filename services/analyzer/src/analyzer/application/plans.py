@@ -12,7 +12,6 @@ from analyzer.domain.scorers import DEFAULT_SCORERS
 from contracts import EngineStep, Plan
 from contracts.errors import ContractError
 
-_templates = PromptTemplates()
 _SCORERS = frozenset(scorer.name for scorer in DEFAULT_SCORERS)
 
 
@@ -21,7 +20,7 @@ def _profile_names() -> frozenset[str]:
     return frozenset(load_profiles())
 
 
-def validate_plan(plan: Plan) -> list[str]:
+def validate_plan(plan: Plan, templates: PromptTemplates) -> list[str]:
     """Every problem found, each naming where it is; an empty list means the plan can run."""
     problems: list[str] = []
     if plan.profile is not None and plan.profile not in _profile_names():
@@ -30,13 +29,13 @@ def validate_plan(plan: Plan) -> list[str]:
         (f"fallbacks[{i}]", step) for i, step in enumerate(plan.fallbacks)
     ]
     for where, step in steps:
-        problems += _step_problems(where, step)
+        problems += _step_problems(where, step, templates)
         if step.candidates and step.choose_by not in _SCORERS:
             problems.append(
                 f"{where}.choose_by: unknown scorer {step.choose_by!r} (known: {sorted(_SCORERS)})"
             )
         for i, run in enumerate(step.runs() if step.candidates else []):
-            problems += _step_problems(f"{where}.candidates[{i}]", run)
+            problems += _step_problems(f"{where}.candidates[{i}]", run, templates)
         if step.when is not None:
             if where == "primary":
                 problems.append("primary: a condition ('when') only applies to fallbacks")
@@ -53,12 +52,12 @@ def validate_plan(plan: Plan) -> list[str]:
             problems.append(f"{where}: engine {stage.engine!r} cannot run stages (known: {known})")
         if names.count(stage.name) > 1:
             problems.append(f"{where}: stage names must be unique")
-        if problem := _templates.problem(stage.prompt):
+        if problem := templates.problem(stage.prompt):
             problems.append(f"{where}.prompt: {problem}")
     return problems
 
 
-def _step_problems(where: str, step: EngineStep) -> list[str]:
+def _step_problems(where: str, step: EngineStep, templates: PromptTemplates) -> list[str]:
     problems = []
     if step.engine not in ANALYSIS_ENGINES:
         problems.append(
@@ -67,6 +66,6 @@ def _step_problems(where: str, step: EngineStep) -> list[str]:
     if step.prompt is not None:
         if step.engine not in PROMPTED_ENGINES:
             problems.append(f"{where}: engine {step.engine!r} takes no prompt")
-        elif problem := _templates.problem(step.prompt):
+        elif problem := templates.problem(step.prompt):
             problems.append(f"{where}.prompt: {problem}")
     return problems

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from analyzer.application.profiles import CorpusProfile
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.geometry import Size
 from analyzer.domain.scorers import Scorer
 from contracts import EngineStep, PageAnalysis, PageImageNormalized, Plan, Stage
@@ -33,7 +34,7 @@ class Engine(Protocol):
 
     name: str
 
-    async def analyse(
+    async def analyze(
         self, page: PageInput, step: EngineStep, prompt: str | None
     ) -> PageAnalysis: ...
 
@@ -47,7 +48,7 @@ class StageEngine(Protocol):
 
 
 class PageImages(Protocol):
-    """Finds the normalised image of a page (for `page.analysis_requested`, which has none)."""
+    """Finds the normalized image of a page (for `page.analysis_requested`, which has none)."""
 
     async def normalized(self, page_id: UUID) -> PageImageNormalized | None: ...
 
@@ -65,5 +66,6 @@ class AnalyzerPorts:
     page_images: PageImages
     plans: PlanSource
     profiles: Mapping[str, CorpusProfile]
+    templates: PromptTemplates
     scorers: Sequence[Scorer] = ()
     stage_engines: Mapping[str, StageEngine] = field(default_factory=dict)

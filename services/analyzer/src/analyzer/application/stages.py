@@ -8,32 +8,35 @@ the first stage).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
 from analyzer.application.ports import AnalyzerPorts, PageInput
-from analyzer.application.prompts import PromptTemplates, prompt_hash
+from analyzer.application.prompts import prompt_hash
 from contracts import (
     EngineInfo,
-    Event,
     PageAnalysis,
     PageAnalysisRequested,
     PageAnalysisStageCompleted,
     PageImageNormalized,
     Plan,
     StageOutput,
-    page_stream,
 )
-from contracts.errors import EngineFailed, RectoError
+from contracts.errors import EngineFailed, RectoError, StageFailed
 
 STAGE_OUTPUT_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 
-class StageFailed(Exception):
-    def __init__(self, stage: str, error: RectoError) -> None:
-        super().__init__(f"stage {stage!r} failed: {error}")
-        self.error = error
+@dataclass(frozen=True)
+class StagesRun:
+    """What the stages produced: the enriched analysis, a completion event per stage that
+    finished, and the failure that stopped the rest, if one did."""
+
+    analysis: PageAnalysis
+    completed: list[PageAnalysisStageCompleted]
+    failure: StageFailed | None = None
 
 
 async def run_stages(
@@ -41,12 +44,11 @@ async def run_stages(
     analysis: PageAnalysis,
     page: PageInput,
     ports: AnalyzerPorts,
-    templates: PromptTemplates,
     event: PageImageNormalized | PageAnalysisRequested,
-    emitted: list[tuple[str, Event]],
-) -> PageAnalysis:
-    """Run every stage in order, appending a stage event each; return the enriched analysis."""
+) -> StagesRun:
+    """Run every stage in order; stop at the first that fails."""
     outputs: list[StageOutput] = []
+    completed: list[PageAnalysisStageCompleted] = []
     transcription = analysis.text()
     for stage in plan.stages:
         started = time.perf_counter()
@@ -61,10 +63,10 @@ async def run_stages(
                 "stages": [{"name": o.name, "output": o.output} for o in outputs],
                 "prev_output": outputs[-1].output if outputs else transcription,
             }
-            prompt = templates.render(stage.prompt, context)
+            prompt = ports.templates.render(stage.prompt, context)
             output = await engine.run_stage(page, stage, prompt)
         except RectoError as error:
-            raise StageFailed(stage.name, error) from error
+            return StagesRun(analysis, completed, StageFailed(stage.name, error))
         ref = await anyio.to_thread.run_sync(
             ports.artifacts.put, output.encode("utf-8"), STAGE_OUTPUT_MEDIA_TYPE
         )
@@ -75,21 +77,16 @@ async def run_stages(
             prompt_hash=prompt_hash(prompt),
         )
         outputs.append(StageOutput(name=stage.name, output=output, engine=info))
-        emitted.append(
-            (
-                page_stream(event.page_id),
-                PageAnalysisStageCompleted(
-                    page_id=event.page_id,
-                    job_id=event.job_id,
-                    stage=stage.name,
-                    engine=stage.engine,
-                    output=ref,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
+        completed.append(
+            PageAnalysisStageCompleted(
+                page_id=event.page_id,
+                job_id=event.job_id,
+                stage=stage.name,
+                engine=stage.engine,
+                output=ref,
+                duration_ms=(time.perf_counter() - started) * 1000,
             )
         )
-    return (
-        analysis.model_copy(update={"stages": [*analysis.stages, *outputs]})
-        if outputs
-        else analysis
-    )
+    if outputs:
+        analysis = analysis.model_copy(update={"stages": [*analysis.stages, *outputs]})
+    return StagesRun(analysis, completed)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from contracts import PageAnalysis
-from contracts.errors import ContractError
+from contracts.errors import ContractError, RectoError
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -36,7 +36,7 @@ class Outcome:
     """What an attempt produced: an analysis, or the error that stopped it."""
 
     analysis: PageAnalysis | None = None
-    error: Exception | None = None
+    error: RectoError | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Scaling between the analysed derivative and the master image, clamped to the page.
+"""Scaling between the analyzed derivative and the master image, clamped to the page.
 
 Engines see the derivative; `PageAnalysis` speaks in master pixels. Rounding can push a
 coordinate one pixel past the edge, so every scaled value is clamped back inside the page.

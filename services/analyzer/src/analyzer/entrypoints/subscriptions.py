@@ -1,6 +1,6 @@
 """What the analyzer listens to on the bus, and what it records when a page keeps failing.
 
-Before a page is analysed, and again before its result is recorded, the job is looked up in
+Before a page is analyzed, and again before its result is recorded, the job is looked up in
 the event store: a page of a cancelled job gets `page.stage_skipped`, not an analysis.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from analyzer.application.analyse_page import analyse_page, record_final_failure
+from analyzer.application.analyze_page import analyze_page, record_final_failure
 from analyzer.application.ports import AnalyzerPorts
 from contracts import (
     PageAnalysisFailed,
@@ -23,17 +23,17 @@ from infra.eventstore import EventStore
 from infra.messaging.consumer import Emitted, RetryLater, Subscription, current_delivery
 from infra.stage_guard import cancellation, rerun_outdated, skipped
 
-ANALYSED_EVENTS = ["page.image_normalized", "page.analysis_requested"]
+ANALYZED_EVENTS = ["page.image_normalized", "page.analysis_requested"]
 log = logging.getLogger(__name__)
 
 
 def analyzer_subscriptions(
     ports: AnalyzerPorts, store: EventStore, *, max_deliver: int, ack_wait: float
 ) -> list[Subscription]:
-    async def analyse(page: PageImageNormalized | PageAnalysisRequested) -> Emitted:
+    async def analyze(page: PageImageNormalized | PageAnalysisRequested) -> Emitted:
         if (cancelled := await cancellation(store, page.job_id)) is not None:
             return [skipped(page.page_id, page.job_id, "analysis", cancelled)]
-        emitted = await analyse_page(page, ports, delivery=current_delivery.get())
+        emitted = await analyze_page(page, ports, delivery=current_delivery.get())
         # The analysis may have taken long: a cancel recorded meanwhile wins over its result.
         if (cancelled := await cancellation(store, page.job_id)) is not None:
             return [skipped(page.page_id, page.job_id, "analysis", cancelled)]
@@ -46,7 +46,7 @@ def analyzer_subscriptions(
     async def on_page(event: RecordedEvent) -> Emitted:
         page = event.data
         assert isinstance(page, PageImageNormalized | PageAnalysisRequested)
-        return await analyse(page)
+        return await analyze(page)
 
     async def gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         page = event.data
@@ -73,7 +73,7 @@ def analyzer_subscriptions(
             )
             return [(page_stream(rerequest.page_id), failed)]
         job_id = rerequest.job_id or normalized.job_id
-        return await analyse(normalized.model_copy(update={"job_id": job_id}))
+        return await analyze(normalized.model_copy(update={"job_id": job_id}))
 
     async def rerun_gave_up(event: RecordedEvent, error: BaseException, attempts: int) -> Emitted:
         rerequest = event.data
@@ -93,7 +93,7 @@ def analyzer_subscriptions(
     return [
         Subscription(
             "analyzer",
-            ANALYSED_EVENTS,
+            ANALYZED_EVENTS,
             on_page,
             gave_up,
             max_deliver=max_deliver,

@@ -47,7 +47,7 @@ def annotation_page(
     cleaner: TextCleaner | None = None,
     granularity: Granularity = Granularity.LINE,
 ) -> dict[str, Any]:
-    """The page's lines (or words) as a Presentation 3 AnnotationPage (empty if unanalysed)."""
+    """The page's lines (or words) as a Presentation 3 AnnotationPage (empty if unanalyzed)."""
     clean = cleaner if cleaner is not None else TextCleaner()
     page_url = urls.page(page_id, granularity.page_format)
     items: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ from exporter.domain.urls import GatewayUrls
 
 @dataclass(frozen=True)
 class ManuscriptPage:
-    """One page as the event store knows it; analysis is None until the page is analysed."""
+    """One page as the event store knows it; analysis is None until the page is analyzed."""
 
     registered: PageRegistered
     analysis: PageAnalysis | None = None

@@ -2,7 +2,7 @@
 
 A page is terminal once its latest outcome event says so: exported, or failed for good
 (ingest, a final analysis failure, export). A later outcome replaces an earlier one, so a
-page that is analysed again and re-exported changes its manuscript's export.
+page that is analyzed again and re-exported changes its manuscript's export.
 """
 
 from __future__ import annotations

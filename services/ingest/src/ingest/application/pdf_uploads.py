@@ -1,4 +1,4 @@
-"""PDF uploads: a PDF becomes one page per PDF page, each rendered when ingest normalises it.
+"""PDF uploads: a PDF becomes one page per PDF page, each rendered when ingest normalizes it.
 
 The import only opens the PDF (page count, encryption, scripts, attachments: no rendering),
 so a refused PDF is told at once and the rest of the upload still imports; rendering, the

@@ -62,7 +62,7 @@ class ImportLimits(BaseSettings):
 class IngestSettings:
     # Tesseract reads a page best at the resolution it was scanned at, and any resampling or
     # second JPEG generation moves its CER by points on some pages (ADR 0017): a page scan is
-    # analysed whole up to 5000 px (8 in at 600 ppi, 12 in at 400), only larger ones reduced.
+    # analyzed whole up to 5000 px (8 in at 600 ppi, 12 in at 400), only larger ones reduced.
     derivative_long_side: int = 5000
     thumbnail_size: int = 256
     max_manifest_bytes: int = 64 << 20

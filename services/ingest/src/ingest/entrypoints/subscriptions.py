@@ -12,7 +12,7 @@ from contracts.errors import failure_reason
 from infra.messaging.consumer import Emitted, Subscription
 from ingest.application.final_failures import record_import_failure, record_ingest_failure
 from ingest.application.import_manuscript import import_manuscript
-from ingest.application.normalise_page_image import normalise_page_image, rerun_page_ingest
+from ingest.application.normalize_page_image import normalize_page_image, rerun_page_ingest
 from ingest.application.ports import IngestPorts
 
 
@@ -29,9 +29,9 @@ def ingest_subscriptions(
 
     async def on_page_registered(event: RecordedEvent) -> Emitted:
         assert isinstance(event.data, PageRegistered)
-        return await normalise_page_image(event.data, ports)
+        return await normalize_page_image(event.data, ports)
 
-    async def normalise_gave_up(
+    async def normalize_gave_up(
         event: RecordedEvent, error: BaseException, attempts: int
     ) -> Emitted:
         assert isinstance(event.data, PageRegistered)
@@ -61,7 +61,7 @@ def ingest_subscriptions(
             "ingest-pages",
             ["page.registered"],
             on_page_registered,
-            normalise_gave_up,
+            normalize_gave_up,
             max_deliver=max_deliver,
             ack_wait=ack_wait,
             batch_size=4,

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from PIL import Image
 
-from analyzer import analyse_page
+from analyzer import analyze_page
 from analyzer.adapters.null_engine import NullEngine
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.adapters.vlm import VlmEngine
@@ -18,6 +18,7 @@ from analyzer.adapters.vlm_http import VlmSettings
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import load_profiles
+from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.geometry import Size
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from contracts import (
@@ -58,7 +59,7 @@ def tesseract() -> TesseractEngine:
     return TesseractEngine()
 
 
-def normalise(
+def normalize(
     master_path: Path, artifacts: InMemoryArtifactStore, width: int = 1000
 ) -> PageImageNormalized:
     """What ingest would have done: a derivative of `width` pixels, stored; the master's size."""
@@ -95,6 +96,7 @@ def ports(
         page_images=images,
         plans=StaticPlanSource({page.job_id: plan} if plan else {}),
         profiles=load_profiles(),
+        templates=PromptTemplates(),
         scorers=DEFAULT_SCORERS,
         stage_engines={engine.name: engine for engine in stage_engines or []},
     )
@@ -116,10 +118,10 @@ async def test_tesseract_geometry_is_in_master_pixels(
     corpora: Path, tesseract: TesseractEngine
 ) -> None:
     artifacts = InMemoryArtifactStore()
-    page = normalise(corpora / KANT, artifacts)
+    page = normalize(corpora / KANT, artifacts)
     plan = Plan(primary=EngineStep(engine="tesseract", languages=["frk"]))
 
-    emitted = await analyse_page(page, ports(artifacts, [tesseract], plan, page))
+    emitted = await analyze_page(page, ports(artifacts, [tesseract], plan, page))
 
     analyzed = emitted[-1][1]
     assert isinstance(analyzed, PageAnalyzed)
@@ -131,7 +133,7 @@ async def test_tesseract_geometry_is_in_master_pixels(
     assert all(w.bbox.right <= width and w.bbox.bottom <= height for w in words)
     # Read from the master itself, the text block spans (within 2%) the same master pixels.
     master_bytes = (corpora / KANT).read_bytes()
-    direct = await tesseract.analyse(
+    direct = await tesseract.analyze(
         PageInput(master_bytes, "m", Size(width, height), Size(width, height)),
         EngineStep(engine="tesseract", languages=["frk"]),
         None,
@@ -155,13 +157,13 @@ async def test_tesseract_is_told_the_declared_resolution_and_estimates_only_with
     size = Size(1457, 2083)
     step = EngineStep(engine="tesseract", languages=["frk"])
 
-    tagged = await tesseract.analyse(PageInput(kant, "k", size, size), step, None)
-    declared = await tesseract.analyse(
+    tagged = await tesseract.analyze(PageInput(kant, "k", size, size), step, None)
+    declared = await tesseract.analyze(
         PageInput(kant, "k", size, size, resolution=600.0), step, None
     )
     buffer = io.BytesIO()
     Image.new("L", (400, 600), 255).save(buffer, "PNG")
-    blank = await tesseract.analyse(
+    blank = await tesseract.analyze(
         PageInput(buffer.getvalue(), "b", Size(400, 600), Size(400, 600)), step, None
     )
 
@@ -179,7 +181,7 @@ async def test_low_confidence_tesseract_falls_back_to_the_vlm(
 ) -> None:
     # An 18th-century handwritten page: Tesseract reads it with little confidence.
     artifacts = InMemoryArtifactStore()
-    page = normalise(corpora / KRAKEN, artifacts)
+    page = normalize(corpora / KRAKEN, artifacts)
     fake_vlm_server.chat(json.dumps(VLM_ANSWER))
     plan = Plan(
         primary=EngineStep(engine="tesseract", languages=["lat"]),
@@ -189,7 +191,7 @@ async def test_low_confidence_tesseract_falls_back_to_the_vlm(
     )
     engines = [tesseract, vlm_engine(fake_vlm_server, artifacts)]
 
-    emitted = await analyse_page(page, ports(artifacts, engines, plan, page))
+    emitted = await analyze_page(page, ports(artifacts, engines, plan, page))
 
     started = [e for _, e in emitted if isinstance(e, PageAnalysisStarted)]
     assert [(s.engine, s.attempt) for s in started] == [("tesseract", 1), ("vlm", 2)]
@@ -210,11 +212,11 @@ async def test_a_garbage_answer_fails_the_page_with_the_raw_response(fake_vlm_se
     artifacts = InMemoryArtifactStore()
     buffer = io.BytesIO()
     Image.new("L", (300, 400), 255).save(buffer, "PNG")
-    page = normalise_bytes(buffer.getvalue(), artifacts)
+    page = normalize_bytes(buffer.getvalue(), artifacts)
     fake_vlm_server.chat("As an AI I cannot transcribe this.")
     plan = Plan(primary=EngineStep(engine="vlm"), profile="modern-handwritten")
 
-    emitted = await analyse_page(
+    emitted = await analyze_page(
         page, ports(artifacts, [vlm_engine(fake_vlm_server, artifacts)], plan, page)
     )
 
@@ -229,7 +231,7 @@ async def test_stage_two_is_asked_with_stage_ones_output(fake_vlm_server) -> Non
     artifacts = InMemoryArtifactStore()
     buffer = io.BytesIO()
     Image.new("L", (300, 400), 255).save(buffer, "PNG")
-    page = normalise_bytes(buffer.getvalue(), artifacts)
+    page = normalize_bytes(buffer.getvalue(), artifacts)
     translation = "Enlightenment is man's emergence from his self-incurred immaturity."
     fake_vlm_server.chat(translation)
     fake_vlm_server.chat("Kant defines enlightenment.")
@@ -242,7 +244,7 @@ async def test_stage_two_is_asked_with_stage_ones_output(fake_vlm_server) -> Non
     )
     vlm = vlm_engine(fake_vlm_server, artifacts)
 
-    emitted = await analyse_page(page, ports(artifacts, [NullEngine()], plan, page, [vlm]))
+    emitted = await analyze_page(page, ports(artifacts, [NullEngine()], plan, page, [vlm]))
 
     prompts = [r["messages"][0]["content"][0]["text"] for r in fake_vlm_server.requests]
     assert prompts == [
@@ -254,7 +256,7 @@ async def test_stage_two_is_asked_with_stage_ones_output(fake_vlm_server) -> Non
     assert [e.type for _, e in emitted][-1] == "page.analyzed"
 
 
-def normalise_bytes(data: bytes, artifacts: InMemoryArtifactStore) -> PageImageNormalized:
+def normalize_bytes(data: bytes, artifacts: InMemoryArtifactStore) -> PageImageNormalized:
     ref = artifacts.put(data, "image/png")
     with Image.open(io.BytesIO(data)) as image:
         size = image.size

@@ -34,7 +34,7 @@ class EncodedImage:
 
 
 @dataclass(frozen=True)
-class NormalisedImage:
+class NormalizedImage:
     source_media_type: str
     width: int  # the source's own size, after EXIF orientation
     height: int
@@ -43,14 +43,14 @@ class NormalisedImage:
     resolution: float | None = None  # the derivative's pixels per inch, when declared
 
 
-def normalise_image(
+def normalize_image(
     data: bytes,
     *,
     long_side: int = 5000,
     thumbnail_size: int = 256,
     max_pixels: int = 150_000_000,
     declared: tuple[float, int] | None = None,
-) -> NormalisedImage:
+) -> NormalizedImage:
     """`declared`: a resolution declared beside the image (a IIIF physdim service), as pixels
     per inch at a width (the full image's, the canvas's); it wins over the image's own tags,
     and the derivative's resolution is scaled from it."""
@@ -87,13 +87,13 @@ def normalise_image(
     if unchanged and media_type in SERVABLE_AS_IS:
         # Re-encoding would only cost OCR accuracy: a JPEG generation, the resolution. What
         # the bytes do not carry, the event says (`resolution`).
-        analysed = EncodedImage(data, media_type, width, height)
+        analyzed = EncodedImage(data, media_type, width, height)
     else:
         lossy = media_type in LOSSY_SOURCES
-        analysed = _encode(derivative, lossy=lossy, dpi=scaled)
+        analyzed = _encode(derivative, lossy=lossy, dpi=scaled)
     thumbnail_image = _encode(thumbnail, lossy=True)
     ppi = scaled[1] if scaled else None
-    return NormalisedImage(media_type, width, height, analysed, thumbnail_image, ppi)
+    return NormalizedImage(media_type, width, height, analyzed, thumbnail_image, ppi)
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:

@@ -1,4 +1,4 @@
-"""Handler: analyse one page with its plan, and say what happened as page events."""
+"""Handler: analyze one page with its plan, and say what happened as page events."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from analyzer.application.attempts import AttemptLog, run_plan
 from analyzer.application.plans import validate_plan
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile
-from analyzer.application.prompts import PromptTemplates
-from analyzer.application.stages import StageFailed, run_stages
+from analyzer.application.stages import run_stages
 from analyzer.domain.geometry import Size
 from contracts import (
     ArtifactRef,
@@ -26,15 +25,13 @@ from contracts import (
     Plan,
     page_stream,
 )
-from contracts.errors import AnalysisError, ContractError, RectoError
+from contracts.errors import AnalysisError, ContractError, RectoError, UnparseableResponse
 from infra.artifacts import read_artifact
 
 Emitted = list[tuple[str, Event]]
 
-_templates = PromptTemplates()
 
-
-async def analyse_page(
+async def analyze_page(
     event: PageImageNormalized | PageAnalysisRequested, ports: AnalyzerPorts, *, delivery: int = 1
 ) -> Emitted:
     """Run the page's plan; return started/stage/analyzed events, or a failure event.
@@ -58,23 +55,24 @@ async def analyse_page(
         error = ContractError(f"unknown corpus profile {profile_name!r}")
         return [(stream, _failed(event, error, delivery, final=True))]
     plan = plan or profile.plan()
-    if problems := validate_plan(plan):
+    if problems := validate_plan(plan, ports.templates):
         error = ContractError("invalid plan: " + "; ".join(problems))
         return [(stream, _failed(event, error, delivery, final=True))]
 
     page = await _page_input(normalized, profile, ports)
-    emitted: Emitted = []
-    log = await _run_attempts(plan, page, ports, profile, event, emitted)
+    log, attempts_started = await _run_attempts(plan, page, ports, profile, event)
+    emitted: Emitted = [(stream, started_event) for started_event in attempts_started]
     analysis, kept = log.result, log.kept
     if analysis is None:
         last = log.last_error or AnalysisError("no engine produced a result")
-        final = not getattr(last, "retryable", False)
+        final = not last.retryable
         return [*emitted, (stream, _failed(event, last, delivery, final=final))]
-    try:
-        analysis = await run_stages(plan, analysis, page, ports, _templates, event, emitted)
-    except StageFailed as failure:
-        final = not failure.error.retryable
-        return [*emitted, (stream, _failed(event, failure.error, delivery, final=final))]
+    stages = await run_stages(plan, analysis, page, ports, event)
+    emitted += [(stream, completed) for completed in stages.completed]
+    if stages.failure is not None:
+        cause = stages.failure.error
+        return [*emitted, (stream, _failed(event, cause, delivery, final=not cause.retryable))]
+    analysis = stages.analysis
 
     duration_ms = (time.perf_counter() - started) * 1000
     analysis = analysis.model_copy(update={"page_id": str(event.page_id)})
@@ -115,15 +113,18 @@ async def _run_attempts(
     ports: AnalyzerPorts,
     profile: CorpusProfile,
     event: PageImageNormalized | PageAnalysisRequested,
-    emitted: Emitted,
-) -> AttemptLog:
-    def started(step: EngineStep, number: int) -> None:
-        attempt = PageAnalysisStarted(
-            page_id=event.page_id, job_id=event.job_id, engine=step.engine, attempt=number
-        )
-        emitted.append((page_stream(event.page_id), attempt))
+) -> tuple[AttemptLog, list[PageAnalysisStarted]]:
+    """The plan's attempts, and a started event for each, in the order they ran."""
+    started: list[PageAnalysisStarted] = []
 
-    return await run_plan(plan, page, ports, profile, _templates, started)
+    def on_start(step: EngineStep, number: int) -> None:
+        started.append(
+            PageAnalysisStarted(
+                page_id=event.page_id, job_id=event.job_id, engine=step.engine, attempt=number
+            )
+        )
+
+    return await run_plan(plan, page, ports, profile, on_start), started
 
 
 async def _page_input(
@@ -148,18 +149,17 @@ def _store_analysis(ports: AnalyzerPorts, analysis: PageAnalysis) -> ArtifactRef
 
 def _failed(
     event: PageImageNormalized | PageAnalysisRequested,
-    error: Exception,
+    error: RectoError,
     delivery: int,
     *,
     final: bool,
 ) -> PageAnalysisFailed:
-    raw = getattr(error, "raw_response", None)
     return PageAnalysisFailed(
         page_id=event.page_id,
         job_id=event.job_id,
-        code=error.code if isinstance(error, RectoError) else AnalysisError.code,
+        code=error.code,
         reason=f"{type(error).__name__}: {error}",
         attempt=delivery,
         final=final,
-        raw_response=raw if isinstance(raw, ArtifactRef) else None,
+        raw_response=error.raw_response if isinstance(error, UnparseableResponse) else None,
     )

@@ -1,6 +1,6 @@
 import json
 
-from analyzer import analyse_page, record_final_failure
+from analyzer import analyze_page, record_final_failure
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.testing import (
     FakeEngine,
@@ -37,7 +37,7 @@ async def test_a_confident_primary_result_is_stored_and_announced() -> None:
         "tesseract", analysis_with("Berliniſche Monatsſchrift", 0.93, "tesseract")
     )
 
-    emitted = await analyse_page(page, ports_with(artifacts, [tesseract]))
+    emitted = await analyze_page(page, ports_with(artifacts, [tesseract]))
 
     assert kinds(emitted) == ["page.analysis_started", "page.analyzed"]
     assert {stream for stream, _ in emitted} == {page_stream(page.page_id)}
@@ -66,7 +66,7 @@ async def test_low_confidence_falls_back_and_keeps_the_fallbacks_result() -> Non
     )
     ports = ports_with(artifacts, [tesseract, vlm], plans=StaticPlanSource({page.job_id: plan}))
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     started = [e for _, e in emitted if isinstance(e, PageAnalysisStarted)]
     assert [(s.engine, s.attempt) for s in started] == [("tesseract", 1), ("vlm", 2)]
@@ -91,7 +91,7 @@ async def test_a_failed_fallback_keeps_the_earlier_result() -> None:
     plan = Plan(fallbacks=[EngineStep(engine="vlm", when="mean_confidence < 0.6")])
     ports = ports_with(artifacts, [tesseract, vlm], plans=StaticPlanSource({page.job_id: plan}))
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     analyzed = emitted[-1][1]
     assert isinstance(analyzed, PageAnalyzed)
@@ -109,7 +109,7 @@ async def test_when_every_engine_fails_the_last_error_is_the_failure() -> None:
     plan = Plan(fallbacks=[EngineStep(engine="vlm")])  # no condition: runs on an engine error
     ports = ports_with(artifacts, [tesseract, vlm], plans=StaticPlanSource({page.job_id: plan}))
 
-    emitted = await analyse_page(page, ports, delivery=3)
+    emitted = await analyze_page(page, ports, delivery=3)
 
     assert kinds(emitted) == [
         "page.analysis_started",
@@ -128,7 +128,7 @@ async def test_a_retryable_engine_failure_is_not_final() -> None:
     page = normalized_page(artifacts)
     ports = ports_with(artifacts, [FakeEngine("tesseract", EngineFailed("timed out"))])
 
-    failed = (await analyse_page(page, ports))[-1][1]
+    failed = (await analyze_page(page, ports))[-1][1]
 
     assert isinstance(failed, PageAnalysisFailed)
     assert (failed.code, failed.final) == ("engine-failed", False)
@@ -153,7 +153,7 @@ async def test_stages_see_the_transcription_and_earlier_stages_in_order() -> Non
     images = InMemoryPageImages()
     images.add(page)
 
-    emitted = await analyse_page(
+    emitted = await analyze_page(
         requested, ports_with(artifacts, [tesseract], [llm], images=images)
     )
 
@@ -191,12 +191,44 @@ async def test_a_stage_whose_template_fails_fails_the_page() -> None:
         plans=StaticPlanSource({page.job_id: plan}),
     )
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     failed = emitted[-1][1]
     assert isinstance(failed, PageAnalysisFailed)
     assert failed.code == "contract-error"
     assert "failed to render" in failed.reason
+
+
+async def test_a_stage_that_fails_after_another_keeps_the_events_so_far_and_may_retry() -> None:
+    artifacts = InMemoryArtifactStore()
+    page = normalized_page(artifacts)
+    plan = Plan(
+        stages=[
+            Stage(name="translation", engine="vlm", prompt="Translate {{ text }}"),
+            Stage(name="summary", engine="vlm", prompt="Summarize {{ prev_output }}"),
+        ]
+    )
+
+    def answer(stage: Stage, prompt: str) -> str:
+        if stage.name == "summary":
+            raise EngineFailed("HTTP 503 after 4 attempts")
+        return "translated"
+
+    ports = ports_with(
+        artifacts,
+        [FakeEngine("tesseract", analysis_with("text", 0.9, "tesseract"))],
+        [FakeStageEngine("vlm", answer)],
+        plans=StaticPlanSource({page.job_id: plan}),
+    )
+
+    emitted = await analyze_page(page, ports)
+
+    kinds = [type(event).__name__ for _, event in emitted]
+    assert kinds == ["PageAnalysisStarted", "PageAnalysisStageCompleted", "PageAnalysisFailed"]
+    failed = emitted[-1][1]
+    assert isinstance(failed, PageAnalysisFailed)
+    assert (failed.code, failed.final) == ("engine-failed", False)
+    assert {stream for stream, _ in emitted} == {page_stream(page.page_id)}
 
 
 async def test_an_invalid_plan_fails_the_page_without_running_an_engine() -> None:
@@ -206,7 +238,7 @@ async def test_an_invalid_plan_fails_the_page_without_running_an_engine() -> Non
     plan = Plan(fallbacks=[EngineStep(engine="vlm", when="confidence < 0.6")])
     ports = ports_with(artifacts, [tesseract], plans=StaticPlanSource({page.job_id: plan}))
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     assert kinds(emitted) == ["page.analysis_failed"]
     assert "fallbacks[0].when" in emitted[0][1].reason
@@ -218,7 +250,7 @@ async def test_a_requested_analysis_of_a_page_without_image_fails() -> None:
     page = normalized_page(artifacts)
     requested = PageAnalysisRequested(page_id=page.page_id, job_id=page.job_id, plan=Plan())
 
-    emitted = await analyse_page(requested, ports_with(artifacts, []))
+    emitted = await analyze_page(requested, ports_with(artifacts, []))
 
     failed = emitted[0][1]
     assert isinstance(failed, PageAnalysisFailed)
@@ -230,7 +262,7 @@ async def test_an_engine_missing_from_this_analyzer_is_an_engine_error() -> None
     page = normalized_page(artifacts)
     plan = Plan(primary=EngineStep(engine="vlm"))
 
-    emitted = await analyse_page(
+    emitted = await analyze_page(
         page, ports_with(artifacts, [], plans=StaticPlanSource({page.job_id: plan}))
     )
 
@@ -266,7 +298,7 @@ async def test_a_stage_timing_out_is_a_retryable_failure() -> None:
         plans=StaticPlanSource({page.job_id: plan}),
     )
 
-    failed = (await analyse_page(page, ports))[-1][1]
+    failed = (await analyze_page(page, ports))[-1][1]
 
     assert isinstance(failed, PageAnalysisFailed)
     assert (failed.code, failed.final) == ("engine-failed", False)
@@ -293,7 +325,7 @@ async def test_the_candidate_its_scorer_rates_highest_is_kept_and_every_one_reco
     )
     ports = ports_with(artifacts, [tesseract], plans=StaticPlanSource({page.job_id: plan}))
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     # One attempt: the candidates are one step, run one after the other.
     assert kinds(emitted) == ["page.analysis_started", "page.analyzed"]
@@ -329,7 +361,7 @@ async def test_any_scorer_may_choose_and_a_tie_goes_to_the_first_candidate() -> 
         artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
     )
 
-    analyzed = (await analyse_page(page, ports))[-1][1]
+    analyzed = (await analyze_page(page, ports))[-1][1]
 
     assert isinstance(analyzed, PageAnalyzed)
     # "lat" is the most confident, but its words are not word-like: frk and deu tie, frk first.
@@ -352,7 +384,7 @@ async def test_a_failing_candidate_is_recorded_and_never_kept() -> None:
         artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
     )
 
-    analyzed = (await analyse_page(page, ports))[-1][1]
+    analyzed = (await analyze_page(page, ports))[-1][1]
 
     assert isinstance(analyzed, PageAnalyzed)
     failed, kept = analyzed.candidates
@@ -373,7 +405,7 @@ async def test_a_step_whose_candidates_all_fail_fails_like_a_step() -> None:
         artifacts, [tesseract], plans=StaticPlanSource({page.job_id: Plan(primary=step)})
     )
 
-    emitted = await analyse_page(page, ports)
+    emitted = await analyze_page(page, ports)
 
     failed = emitted[-1][1]
     assert isinstance(failed, PageAnalysisFailed)
@@ -387,12 +419,12 @@ async def test_the_declared_resolution_reaches_the_engine() -> None:
     seen: list[float | None] = []
 
     class Recording(FakeEngine):
-        async def analyse(self, page, step, prompt):  # type: ignore[no-untyped-def]
+        async def analyze(self, page, step, prompt):  # type: ignore[no-untyped-def]
             seen.append(page.resolution)
-            return await super().analyse(page, step, prompt)
+            return await super().analyze(page, step, prompt)
 
     engine = Recording("tesseract", analysis_with("Text", 0.9, "tesseract"))
 
-    await analyse_page(page, ports_with(artifacts, [engine]))
+    await analyze_page(page, ports_with(artifacts, [engine]))
 
     assert seen == [177.5]

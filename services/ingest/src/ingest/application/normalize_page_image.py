@@ -1,4 +1,4 @@
-"""Handle `page.registered`: fetch the page image, normalise it, store master and derivatives.
+"""Handle `page.registered`: fetch the page image, normalize it, store master and derivatives.
 
 The same work runs again for `page.stage_rerequested` of the ingest stage (a retry, or the
 sweeper), from the page's registration; a page of a cancelled job is skipped, not fetched.
@@ -21,25 +21,16 @@ from contracts import (
     RecordedEvent,
     page_stream,
 )
-from contracts.errors import FetchError, IngestError, PdfRejected, RectoError
-from contracts.page import IngestStep
+from contracts.errors import FetchError, IngestError, PdfRejected, RectoError, StepFailed
 from infra.artifacts import ArtifactStore
 from infra.stage_guard import cancellation, rerun_outdated, skipped
 from ingest.application.pdf_uploads import render_uploaded_page
 from ingest.application.ports import IngestPorts
 from ingest.domain.image_request import choose_request
-from ingest.formats.pillow_normaliser import EncodedImage, NormalisedImage, normalise_image
+from ingest.formats.pillow_normalizer import EncodedImage, NormalizedImage, normalize_image
 
 Emitted = list[tuple[str, Event]]
 log = logging.getLogger(__name__)
-
-
-class StepFailed(Exception):
-    """An expected failure of one ingest step; `context` tells what was tried before."""
-
-    def __init__(self, step: IngestStep, error: RectoError, context: str = "") -> None:
-        super().__init__(f"{context}{error}")
-        self.step, self.error = step, error
 
 
 @dataclass(frozen=True)
@@ -52,20 +43,20 @@ class SourceImage:
     declared: tuple[float, int] | None = None
 
 
-async def normalise_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
+async def normalize_page_image(event: PageRegistered, ports: IngestPorts) -> Emitted:
     cancelled = await cancellation(ports.events, event.job_id)
     if cancelled is not None:
         return [skipped(event.page_id, event.job_id, "ingest", cancelled)]
     try:
         source = await _source_image(event, ports)
-        normalised = await _normalise(source, event, ports)
-        return [(page_stream(event.page_id), await _store(event, source, normalised, ports))]
+        normalized = await _normalize(source, event, ports)
+        return [(page_stream(event.page_id), await _store(event, source, normalized, ports))]
     except StepFailed as failure:
         return [(page_stream(event.page_id), _failed(event, failure))]
 
 
 async def rerun_page_ingest(rerequest: RecordedEvent, ports: IngestPorts) -> Emitted:
-    """Normalise a page again from its registration, unless the request is outdated."""
+    """Normalize a page again from its registration, unless the request is outdated."""
     data = rerequest.data
     assert isinstance(data, PageStageRerequested)
     if data.stage != "ingest":
@@ -86,7 +77,7 @@ async def rerun_page_ingest(rerequest: RecordedEvent, ports: IngestPorts) -> Emi
             reason="the page was never registered",
         )
         return [(page_stream(data.page_id), never)]
-    return await normalise_page_image(
+    return await normalize_page_image(
         registered.model_copy(update={"job_id": data.job_id or registered.job_id}), ports
     )
 
@@ -146,13 +137,13 @@ def _canvas_resolution(event: PageRegistered) -> tuple[float, int] | None:
     return None
 
 
-async def _normalise(
+async def _normalize(
     source: SourceImage, event: PageRegistered, ports: IngestPorts
-) -> NormalisedImage:
+) -> NormalizedImage:
     settings = ports.settings
 
-    def work() -> NormalisedImage:
-        return normalise_image(
+    def work() -> NormalizedImage:
+        return normalize_image(
             source.body,
             long_side=settings.derivative_long_side,
             thumbnail_size=settings.thumbnail_size,
@@ -167,7 +158,7 @@ async def _normalise(
 
 
 async def _store(
-    event: PageRegistered, source: SourceImage, image: NormalisedImage, ports: IngestPorts
+    event: PageRegistered, source: SourceImage, image: NormalizedImage, ports: IngestPorts
 ) -> PageImageNormalized:
     store = ports.artifacts
 

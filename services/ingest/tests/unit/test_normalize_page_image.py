@@ -1,4 +1,4 @@
-"""`normalise_page_image` with the in-memory fetcher: service, fallback, uploads, failures."""
+"""`normalize_page_image` with the in-memory fetcher: service, fallback, uploads, failures."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contracts import PageImageNormalized, PageIngestFailed, PageRegistered, pag
 from infra.artifacts import InMemoryArtifactStore
 from ingest.adapters.image_service import CachedImageInfo
 from ingest.adapters.memory_fetcher import InMemoryFetcher
-from ingest.application.normalise_page_image import normalise_page_image
+from ingest.application.normalize_page_image import normalize_page_image
 from ingest.application.ports import IngestPorts, IngestSettings
 
 SERVICE = "https://img.example.org/iiif/3/p1"
@@ -51,7 +51,7 @@ async def test_service_image_keeps_the_master_size_of_info_json(images) -> None:
             f"{SERVICE}/full/400,600/0/default.jpg": images.jpeg(400, 600),
         }
     )
-    [(stream, event)] = await normalise_page_image(page, ingest)
+    [(stream, event)] = await normalize_page_image(page, ingest)
     assert stream == page_stream(page.page_id)
     assert isinstance(event, PageImageNormalized)
     assert (event.master.width, event.master.height) == (4000, 6000)
@@ -64,7 +64,7 @@ async def test_service_image_keeps_the_master_size_of_info_json(images) -> None:
     assert STATIC not in fetcher.requested
 
     # A second page of the same service reuses the cached info.json.
-    await normalise_page_image(registered(image_service=SERVICE, image_service_version=3), ingest)
+    await normalize_page_image(registered(image_service=SERVICE, image_service_version=3), ingest)
     assert fetcher.requested.count(f"{SERVICE}/info.json") == 1
 
 
@@ -82,7 +82,7 @@ async def test_a_physdim_service_gives_the_derivative_its_resolution(images) -> 
             f"{SERVICE}/full/400,600/0/default.jpg": images.jpeg(400, 600),
         }
     )
-    [(_, event)] = await normalise_page_image(page, ingest)
+    [(_, event)] = await normalize_page_image(page, ingest)
     assert isinstance(event, PageImageNormalized)
     assert event.resolution == 40.0  # a tenth of the width: a tenth of 400 ppi
 
@@ -92,7 +92,7 @@ async def test_a_physdim_service_gives_the_derivative_its_resolution(images) -> 
             f"{SERVICE}/full/400,600/0/default.jpg": images.jpeg(400, 600),
         }
     )
-    [(_, event)] = await normalise_page_image(page, ingest)
+    [(_, event)] = await normalize_page_image(page, ingest)
     assert isinstance(event, PageImageNormalized)
     assert event.resolution is None  # nothing declared: the engine estimates
 
@@ -100,7 +100,7 @@ async def test_a_physdim_service_gives_the_derivative_its_resolution(images) -> 
 async def test_failing_service_falls_back_to_the_static_image(images) -> None:
     page = registered(image_service=SERVICE, image_service_version=3, image_url=STATIC)
     ingest, _fetcher = ports({f"{SERVICE}/info.json": 500, STATIC: images.jpeg(1200, 900)})
-    [(_, event)] = await normalise_page_image(page, ingest)
+    [(_, event)] = await normalize_page_image(page, ingest)
     assert isinstance(event, PageImageNormalized)
     assert (event.master.width, event.master.height) == (1200, 900)
     assert event.fetched is None
@@ -111,7 +111,7 @@ async def test_failing_service_falls_back_to_the_static_image(images) -> None:
 async def test_both_sources_failing_says_what_was_tried() -> None:
     page = registered(image_service=SERVICE, image_service_version=3, image_url=STATIC)
     ingest, _ = ports({f"{SERVICE}/info.json": b"{}", STATIC: 404})
-    [(_, event)] = await normalise_page_image(page, ingest)
+    [(_, event)] = await normalize_page_image(page, ingest)
     assert isinstance(event, PageIngestFailed)
     assert (event.step, event.code) == ("fetch", "fetch-failed")
     assert event.reason == (
@@ -122,7 +122,7 @@ async def test_both_sources_failing_says_what_was_tried() -> None:
 async def test_upload_is_read_from_the_artifact_store(images) -> None:
     ingest, fetcher = ports({})
     upload = ingest.artifacts.put(images.jpeg(300, 200), "image/jpeg")
-    [(_, event)] = await normalise_page_image(registered(upload=upload.model_dump()), ingest)
+    [(_, event)] = await normalize_page_image(registered(upload=upload.model_dump()), ingest)
     assert isinstance(event, PageImageNormalized)
     assert event.master.sha256 == upload.sha256
     assert (event.master.width, event.master.height) == (300, 200)
@@ -131,7 +131,7 @@ async def test_upload_is_read_from_the_artifact_store(images) -> None:
 
 async def test_bad_bytes_fail_at_decode(images) -> None:
     ingest, _ = ports({STATIC: images.huge_png()})
-    [(_, event)] = await normalise_page_image(registered(image_url=STATIC), ingest)
+    [(_, event)] = await normalize_page_image(registered(image_url=STATIC), ingest)
     assert isinstance(event, PageIngestFailed)
     assert (event.step, event.code, event.retryable) == ("decode", "image-rejected", False)
     assert "too many pixels" in event.reason
