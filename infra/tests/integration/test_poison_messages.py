@@ -39,7 +39,10 @@ def job_created_wire() -> dict[str, Any]:
 
 def with_version(version: bytes) -> bytes:
     """A well-formed envelope whose `schema_version` is the given raw JSON."""
-    return json.dumps(job_created_wire()).encode().replace(b'"schema_version": 1', version, 1)
+    current = f'"schema_version": {JobCreated.schema_version}'.encode()
+    envelope = json.dumps(job_created_wire()).encode()
+    assert current in envelope, "the envelope's schema version is where this test expects it"
+    return envelope.replace(current, version, 1)
 
 
 POISON: dict[str, tuple[bytes, str, str]] = {
