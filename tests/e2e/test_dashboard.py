@@ -154,7 +154,8 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(
             card.wait_for(timeout=30_000)
             samples = _follow_progress(page, job_id, timeout=300)
             totals = [sum(sample.values()) for sample in samples]
-            assert len(samples) >= 3, samples
+            # At least the first state seen and the last: the bars moved without a reload.
+            assert len(samples) >= 2, samples
             assert totals == sorted(totals), samples
             assert totals[0] < totals[-1], samples
             assert samples[-1]["failed"] == 0
