@@ -160,26 +160,30 @@ class FeedHub:
     async def run(self, stop: asyncio.Event) -> None:
         self.position = int(await self.store.pool.fetchval(_HEAD))
         self.started.set()
-        backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05))
+        wakeup = self.store.wakeup()
+        backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05), wakeup)
         paused = False
-        while not stop.is_set():
-            try:
-                advanced = await self._tail_once()
-            except Exception as error:
-                if not database_unreachable(error):
-                    log.exception("feed tailer failed; retrying")
-                elif not paused:  # once per outage, not every second
-                    log.warning("feed paused: database unreachable (%s)", describe(error))
-                paused, advanced = True, False
-                await asyncio.sleep(1.0)
-                continue
-            if paused:
-                log.info("feed resumed at position %d", self.position)
-                paused = False
-            if advanced:
-                backoff.worked()
-            else:
-                await backoff.idle(stop)
+        try:
+            while not stop.is_set():
+                try:
+                    advanced = await self._tail_once()
+                except Exception as error:
+                    if not database_unreachable(error):
+                        log.exception("feed tailer failed; retrying")
+                    elif not paused:  # once per outage, not every second
+                        log.warning("feed paused: database unreachable (%s)", describe(error))
+                    paused, advanced = True, False
+                    await asyncio.sleep(1.0)
+                    continue
+                if paused:
+                    log.info("feed resumed at position %d", self.position)
+                    paused = False
+                if advanced:
+                    backoff.worked()
+                else:
+                    await backoff.idle(stop)
+        finally:
+            wakeup.close()
 
     async def _tail_once(self) -> bool:
         raws = await self.store.read_all_raw(after=self.position, limit=self.batch_size)
