@@ -94,6 +94,22 @@ SELECT EXISTS (
       AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
 )
 """
+_READABLE_HEAD = f"SELECT coalesce(max(position), 0) FROM events WHERE position < {_HORIZON}"
+_FIRST_EVENT = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version = 1"
+_MISSING_STREAMS = """
+SELECT s FROM unnest($1::text[]) AS s
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s AND e.stream_version = 1)
+ORDER BY s
+"""
+# Counted up to a bound: a projection far behind costs no more to ask about than one close.
+_LAG = """
+SELECT count(*) FROM (
+    SELECT 1 FROM events
+    WHERE position > coalesce((SELECT position FROM checkpoints WHERE consumer = $1), 0)
+      AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
+    LIMIT $3
+) AS pending
+"""
 _READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events
 WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version
@@ -234,6 +250,30 @@ class PostgresEventStore:
         """The position of the newest event recorded (0 for an empty store)."""
         async with self.pool.acquire() as connection:
             return int(await connection.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+
+    async def readable_position(self) -> int:
+        """The newest position below the read horizon: every event up to it can be read now,
+        and none will ever appear before it."""
+        async with self.pool.acquire() as connection:
+            return int(await connection.fetchval(_READABLE_HEAD))
+
+    async def first_event(self, stream_id: str) -> RawEvent | None:
+        """A stream's first event, undecoded (None for a stream with no events)."""
+        async with self.pool.acquire() as connection:
+            row = await connection.fetchrow(_FIRST_EVENT, stream_id)
+        return RawEvent(*row) if row is not None else None
+
+    async def missing_streams(self, stream_ids: Sequence[str]) -> list[str]:
+        """Those of `stream_ids` that hold no event, sorted."""
+        async with self.pool.acquire() as connection:
+            rows = await connection.fetch(_MISSING_STREAMS, list(set(stream_ids)))
+        return [row[0] for row in rows]
+
+    async def lag(self, consumer: str, types: Sequence[str] = (), *, at_most: int) -> int:
+        """How many recorded events (of `types`; all when empty) lie past `consumer`'s
+        checkpoint, counted up to `at_most`."""
+        async with self.pool.acquire() as connection:
+            return int(await connection.fetchval(_LAG, consumer, list(types), at_most))
 
     async def read_all_raw(
         self,

@@ -21,13 +21,6 @@ from infra.polling import IdleBackoff
 
 log = logging.getLogger(__name__)
 
-_HEAD = """
-SELECT coalesce(max(position), 0) FROM events
-WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)
-"""
-_FIRST_CORPUS = "SELECT data->>'corpus_id' FROM events WHERE stream_id = $1 AND stream_version = 1"
-
-
 KEY_CHANGES = {"api_key.revoked": "revoked", "api_key.grants_changed": "changed"}
 
 
@@ -71,8 +64,9 @@ class CorpusResolver:
             return self._remember(stream_id, UUID(named))
         if stream_id in self.known:
             return self.known[stream_id]
-        first = await self.store.pool.fetchval(_FIRST_CORPUS, stream_id)
-        return self._remember(stream_id, UUID(first) if first else None)
+        first = await self.store.first_event(stream_id)
+        corpus = json.loads(first.data).get("corpus_id") if first is not None else None
+        return self._remember(stream_id, UUID(corpus) if isinstance(corpus, str) else None)
 
     def _remember(self, stream_id: str, corpus_id: UUID | None) -> UUID | None:
         self.known[stream_id] = corpus_id
@@ -158,7 +152,7 @@ class FeedHub:
         return self.unkeyed
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.position = int(await self.store.pool.fetchval(_HEAD))
+        self.position = await self.store.readable_position()
         self.started.set()
         wakeup = self.store.wakeup()
         backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05), wakeup)
