@@ -19,6 +19,7 @@ from contracts import RecordedEvent
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.encoding import decode_many
 from infra.polling import IdleBackoff
+from infra.wakeups import Signal
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,18 @@ class ProjectionRunner:
         self.store, self.projection = store, projection
         self.batch_size, self.idle_sleep = batch_size, idle_sleep
         self.position = 0
+        self._idle = False
+        self.applied = Signal(store.wakeup_settings.quiet_seconds)
+        """Fired after each batch is committed: what reads the read model may look now."""
 
     async def run_once(self) -> int:
         """Apply the next batch; returns how many events it applied."""
+        if self._idle and not await self.store.any_after(
+            self.position, self.projection.event_types
+        ):
+            # Nothing past the checkpoint it last saw, so nothing past the current one (it only
+            # moves forward): no need to lock the checkpoint, which costs a write transaction.
+            return 0
         async with self.store.pool.acquire() as connection, connection.transaction():
             checkpoint = await _locked_checkpoint(connection, self.projection.name)
             raws = await self.store.read_all_raw(
@@ -70,6 +80,9 @@ class ProjectionRunner:
                 await self.projection.apply(connection, decode_many(raws))
                 await connection.execute(_ADVANCE, self.projection.name, raws[-1].position)
             self.position = raws[-1].position if raws else checkpoint
+        self._idle = not raws
+        if raws:
+            self.applied.fire()
         return len(raws)
 
     async def catch_up(self) -> int:
@@ -84,21 +97,29 @@ class ProjectionRunner:
             await _locked_checkpoint(connection, self.projection.name)
             await self.projection.reset(connection)
             await connection.execute(_ADVANCE, self.projection.name, 0)
+        self.position, self._idle = 0, False
         return await self.catch_up()
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.1))
-        while not stop.is_set():
-            try:
-                applied = await self.run_once()
-            except Exception:
-                log.exception("projection batch failed", extra={"projection": self.projection.name})
-                applied = 0
-                await asyncio.sleep(1.0)
-            if applied:
-                backoff.worked()
-            else:
-                await backoff.idle(stop)
+        """Apply batches until `stop`: at once when events are appended, else polling slowly."""
+        wakeup = self.store.wakeup()
+        backoff = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.1), wakeup)
+        try:
+            while not stop.is_set():
+                try:
+                    applied = await self.run_once()
+                except Exception:
+                    log.exception(
+                        "projection batch failed", extra={"projection": self.projection.name}
+                    )
+                    applied = 0
+                    await asyncio.sleep(1.0)
+                if applied:
+                    backoff.worked()
+                else:
+                    await backoff.idle(stop)
+        finally:
+            wakeup.close()
 
 
 async def _locked_checkpoint(connection: asyncpg.Connection, name: str) -> int:

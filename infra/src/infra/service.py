@@ -15,6 +15,7 @@ from nats.aio.client import Client
 
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
+from infra.eventstore.notifications import WakeupSettings
 from infra.health import process_heartbeat
 from infra.messaging.connection import (
     ConnectionClosedForGood,
@@ -73,7 +74,7 @@ async def _stop(broker: NatsBroker, client: Client | None) -> None:
 async def run_service(name: str, settings: Settings, build: Build, stop: asyncio.Event) -> None:
     database_url, _ = settings.required_database_url(), settings.required_nats_url()
     await upgrade_async(database_url)
-    store = await PostgresEventStore.connect(database_url)
+    store = await PostgresEventStore.connect(database_url, wakeups=WakeupSettings.of(settings))
     parts = await build(settings, store)
     closed = asyncio.Event()
 
@@ -84,7 +85,11 @@ async def run_service(name: str, settings: Settings, build: Build, stop: asyncio
         nats_servers(settings), log_level=logging.DEBUG, **nats_options(settings, on_closed)
     )
     runtime = ConsumerRuntime(
-        broker, store, settings.nats_prefix, outages=database_outages(settings, store)
+        broker,
+        store,
+        settings.nats_prefix,
+        outages=database_outages(settings, store),
+        pull_wait=settings.pull_wait_seconds,
     )
     for subscription in parts.subscriptions:
         runtime.subscribe(subscription)

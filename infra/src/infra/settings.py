@@ -62,6 +62,21 @@ class Settings(BaseSettings):
     publish_timeout_seconds: float = Field(
         default=10.0, gt=0, description="how long the relay waits for JetStream to ack a batch"
     )
+    quiet_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often an idle tailer (relay, projections, feed) reads the log while "
+        "PostgreSQL notifications wake it; without them it polls within 50-100 ms",
+    )
+    pull_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long a JetStream pull request waits for a message; after a NATS "
+        "reconnection, consumption resumes within this",
+    )
+    listen_keepalive_seconds: float = Field(
+        default=30.0, gt=0, description="how often the notification listener checks its connection"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

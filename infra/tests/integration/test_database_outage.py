@@ -25,6 +25,7 @@ from contracts.subjects import dead_letter_stream, events_stream
 from infra.embedded import EmbeddedPostgres
 from infra.eventstore import PostgresEventStore, asyncpg_dsn
 from infra.eventstore.migrate import upgrade_async
+from infra.eventstore.notifications import WakeupSettings
 from infra.messaging.backoff import Backoff
 from infra.messaging.consumer import ConsumerRuntime, Emitted, Subscription, current_delivery
 from infra.messaging.outages import DatabaseOutages
@@ -50,7 +51,7 @@ def postgres() -> Iterator[EmbeddedPostgres]:
 
 
 @pytest.fixture
-async def store(postgres: EmbeddedPostgres) -> AsyncIterator[PostgresEventStore]:
+async def database(postgres: EmbeddedPostgres) -> str:
     name = f"outage_{uuid4().hex[:12]}"
     admin = await asyncpg.connect(asyncpg_dsn(postgres.url))
     try:
@@ -59,7 +60,12 @@ async def store(postgres: EmbeddedPostgres) -> AsyncIterator[PostgresEventStore]
         await admin.close()
     url = with_database(postgres.url, name)
     await upgrade_async(url)
-    connected = await PostgresEventStore.connect(url)
+    return url
+
+
+@pytest.fixture
+async def store(database: str) -> AsyncIterator[PostgresEventStore]:
+    connected = await PostgresEventStore.connect(database)
     yield connected
     await connected.close()
 
@@ -235,3 +241,28 @@ async def _cancelled(store: PostgresEventStore, job_id: UUID) -> bool:
 
 async def _equals(value: object, expected: int) -> bool:
     return (await value if asyncio.iscoroutine(value) else value) == expected
+
+
+async def test_notifications_come_back_after_a_restart(
+    postgres: EmbeddedPostgres, database: str, store: PostgresEventStore
+) -> None:
+    # A tailer's process: it looks only when woken (an hour otherwise).
+    hourly = WakeupSettings(quiet_seconds=3600.0, reconnect_shortest=0.05, reconnect_longest=0.5)
+    tailer = await PostgresEventStore.connect(database, wakeups=hourly)
+    notifications = tailer.notifications
+    assert notifications is not None
+    wakeup = tailer.wakeup()
+    halt = asyncio.Event()
+    try:
+        await eventually(lambda: _true(notifications.connections == 1))
+        await stop(postgres)
+        await eventually(lambda: _true(not wakeup.listening))
+        await start(postgres)
+        await eventually(lambda: _true(notifications.connections == 2 and wakeup.listening))
+        while await wakeup.wait(halt, 0):  # the wake-ups of losing and regaining the listener
+            pass
+        await append_corpora(store, 1)
+        assert await wakeup.wait(halt, 30.0), "no wake-up after the restart"
+    finally:
+        wakeup.close()
+        await tailer.close()

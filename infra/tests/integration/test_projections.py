@@ -87,3 +87,21 @@ async def test_rebuild_from_zero_equals_the_live_model(event_store: PostgresEven
     await event_store.pool.execute("UPDATE corpus_titles SET title = 'tampered'")
     assert await runner.rebuild() == 65
     assert await read_model(event_store) == live
+
+
+@pytest.mark.usefixtures("titles_table")
+async def test_an_idle_runner_looks_without_taking_a_transaction_id(
+    event_store: PostgresEventStore,
+) -> None:
+    # Locking the checkpoint row is a write: done on every idle look, it would cost a commit
+    # flushed to disk each time, and hold back every reader's horizon meanwhile.
+    runner = ProjectionRunner(event_store, CorpusTitles())
+    await write(event_store, 2, 1)
+    await runner.catch_up()
+    before = await event_store.pool.fetchval("SELECT pg_current_xact_id()::text::bigint")
+    for _ in range(10):
+        assert await runner.run_once() == 0
+    after = await event_store.pool.fetchval("SELECT pg_current_xact_id()::text::bigint")
+    assert after == before + 1, "an idle look took a transaction id"
+    await write(event_store, 1, 1)
+    assert await runner.run_once() == 1

@@ -24,6 +24,13 @@ from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
 from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
 from infra.eventstore.encoding import decode_many, encode_event
+from infra.eventstore.notifications import (
+    NOTIFY_IN_TRANSACTION,
+    AppendNotifications,
+    AppendSignal,
+    WakeupSettings,
+)
+from infra.wakeups import Wakeup
 
 ORDINAL_BITS = 16
 MAX_EVENTS_PER_TRANSACTION = 1 << ORDINAL_BITS
@@ -80,6 +87,29 @@ SELECT {_COLUMNS} FROM events
 WHERE position > $1 AND position < {_HORIZON} AND type = ANY($3::text[])
 ORDER BY position LIMIT $2
 """
+_ANY_AFTER = f"""
+SELECT EXISTS (
+    SELECT 1 FROM events
+    WHERE position > $1 AND position < {_HORIZON}
+      AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
+)
+"""
+_READABLE_HEAD = f"SELECT coalesce(max(position), 0) FROM events WHERE position < {_HORIZON}"
+_FIRST_EVENT = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version = 1"
+_MISSING_STREAMS = """
+SELECT s FROM unnest($1::text[]) AS s
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s AND e.stream_version = 1)
+ORDER BY s
+"""
+# Counted up to a bound: a projection far behind costs no more to ask about than one close.
+_LAG = """
+SELECT count(*) FROM (
+    SELECT 1 FROM events
+    WHERE position > coalesce((SELECT position FROM checkpoints WHERE consumer = $1), 0)
+      AND (cardinality($2::text[]) = 0 OR type = ANY($2::text[]))
+    LIMIT $3
+) AS pending
+"""
 _READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events
 WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version
@@ -91,16 +121,34 @@ def asyncpg_dsn(database_url: str) -> str:
 
 
 class PostgresEventStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(
+        self, pool: asyncpg.Pool, notifications: AppendNotifications | None = None
+    ) -> None:
+        self.pool, self.notifications = pool, notifications
 
     @classmethod
-    async def connect(cls, database_url: str, *, max_size: int = 10) -> PostgresEventStore:
-        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=max_size)
-        return cls(pool)
+    async def connect(
+        cls, database_url: str, *, max_size: int = 10, wakeups: WakeupSettings | None = None
+    ) -> PostgresEventStore:
+        dsn = asyncpg_dsn(database_url)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
+        return cls(pool, AppendNotifications(dsn, pool, wakeups or WakeupSettings()))
 
     async def close(self) -> None:
+        if self.notifications is not None:
+            await self.notifications.close()
         await self.pool.close()
+
+    @property
+    def wakeup_settings(self) -> WakeupSettings:
+        return self.notifications.settings if self.notifications else WakeupSettings()
+
+    def wakeup(self) -> Wakeup:
+        """Wakes its waiter when events may have been appended, in any process (see
+        `notifications`); a store without notifications never listens: its tailers poll."""
+        if self.notifications is None:
+            return AppendSignal(self.wakeup_settings.quiet_seconds).subscribe()
+        return self.notifications.subscribe()
 
     async def ping(self, timeout: float = 2.0) -> None:
         """Raise unless the database answers within `timeout` seconds.
@@ -155,6 +203,8 @@ class PostgresEventStore:
                     raise await self._wrong_version(appends)
                 if idempotency is not None and not recorded:
                     return None
+                if ids:
+                    await self._announce(connection)
                 return [
                     Appended(event_id, stream_id, version, position)
                     for event_id, stream_id, version, position in zip(
@@ -168,6 +218,14 @@ class PostgresEventStore:
                     ) from error
                 await asyncio.sleep(0.001 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    async def _announce(self, connection: asyncpg.Connection | None) -> None:
+        """Wake the tailers: after the commit for a pool append, in the caller's transaction
+        otherwise, since only it knows when it commits."""
+        if connection is None and self.notifications is not None:
+            self.notifications.appended()
+        else:
+            await (connection or self.pool).execute(NOTIFY_IN_TRANSACTION)
 
     async def _wrong_version(self, appends: Sequence[StreamAppend]) -> WrongExpectedVersion:
         async with self.pool.acquire() as connection:
@@ -193,6 +251,30 @@ class PostgresEventStore:
         async with self.pool.acquire() as connection:
             return int(await connection.fetchval("SELECT coalesce(max(position), 0) FROM events"))
 
+    async def readable_position(self) -> int:
+        """The newest position below the read horizon: every event up to it can be read now,
+        and none will ever appear before it."""
+        async with self.pool.acquire() as connection:
+            return int(await connection.fetchval(_READABLE_HEAD))
+
+    async def first_event(self, stream_id: str) -> RawEvent | None:
+        """A stream's first event, undecoded (None for a stream with no events)."""
+        async with self.pool.acquire() as connection:
+            row = await connection.fetchrow(_FIRST_EVENT, stream_id)
+        return RawEvent(*row) if row is not None else None
+
+    async def missing_streams(self, stream_ids: Sequence[str]) -> list[str]:
+        """Those of `stream_ids` that hold no event, sorted."""
+        async with self.pool.acquire() as connection:
+            rows = await connection.fetch(_MISSING_STREAMS, list(set(stream_ids)))
+        return [row[0] for row in rows]
+
+    async def lag(self, consumer: str, types: Sequence[str] = (), *, at_most: int) -> int:
+        """How many recorded events (of `types`; all when empty) lie past `consumer`'s
+        checkpoint, counted up to `at_most`."""
+        async with self.pool.acquire() as connection:
+            return int(await connection.fetchval(_LAG, consumer, list(types), at_most))
+
     async def read_all_raw(
         self,
         *,
@@ -213,6 +295,11 @@ class PostgresEventStore:
         else:
             rows = await connection.fetch(_READ_ALL, after, limit)
         return [RawEvent(*row) for row in rows]
+
+    async def any_after(self, position: int, types: Sequence[str] = ()) -> bool:
+        """Whether `read_all_raw(after=position, types=types)` would return anything now."""
+        async with self.pool.acquire() as connection:
+            return bool(await connection.fetchval(_ANY_AFTER, position, list(types)))
 
     async def read_all(
         self, *, after: int = 0, limit: int = 1000, types: Sequence[str] = ()

@@ -93,8 +93,13 @@ class ConsumerRuntime:
         prefix: str,
         *,
         outages: DatabaseOutages | None = None,
+        pull_wait: float = 5.0,
     ) -> None:
+        """`pull_wait`: how long a pull request waits for a message before the next is sent;
+        longer costs less while idle, but a request lost with a NATS connection is only
+        replaced after it."""
         self.broker, self.store, self.prefix = broker, store, prefix
+        self.pull_wait = pull_wait
         self.subscriptions: list[Subscription] = []
         if outages is None:
             probe = store.ping if isinstance(store, PostgresEventStore) else None
@@ -113,7 +118,7 @@ class ConsumerRuntime:
             stream=JStream(events_stream(self.prefix), declare=False),
             durable=subscription.consumer,
             config=ConsumerConfig(durable_name=subscription.consumer),
-            pull_sub=PullSub(batch_size=subscription.batch_size, timeout=1.0),
+            pull_sub=PullSub(batch_size=subscription.batch_size, timeout=self.pull_wait),
             ack_policy=AckPolicy.MANUAL,
             decoder=_undecoded,
             title=f"{subscription.consumer}: {', '.join(subscription.event_types)}",

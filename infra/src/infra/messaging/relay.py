@@ -30,6 +30,7 @@ from infra.locks import AdvisoryLock
 from infra.messaging.backoff import Backoff, sleep_unless_stopped
 from infra.messaging.provisioning import ensure_streams
 from infra.polling import IdleBackoff
+from infra.wakeups import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -117,19 +118,23 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; only one relay at a time holds the lock and works."""
-        while not stop.is_set():
-            try:
-                await self._lead_or_stand_by(stop)
-            except Exception as error:
-                self.role, self.recoveries = "recovering", self.recoveries + 1
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.warning(
-                    "relay lost a connection; it will retry",
-                    extra={"error": self.last_error, "position": self.position},
-                )
-                await self.recovery.wait(stop)
+        wakeup = self.store.wakeup()
+        try:
+            while not stop.is_set():
+                try:
+                    await self._lead_or_stand_by(stop, wakeup)
+                except Exception as error:
+                    self.role, self.recoveries = "recovering", self.recoveries + 1
+                    self.last_error = f"{type(error).__name__}: {error}"
+                    log.warning(
+                        "relay lost a connection; it will retry",
+                        extra={"error": self.last_error, "position": self.position},
+                    )
+                    await self.recovery.wait(stop)
+        finally:
+            wakeup.close()
 
-    async def _lead_or_stand_by(self, stop: asyncio.Event) -> None:
+    async def _lead_or_stand_by(self, stop: asyncio.Event, wakeup: Wakeup) -> None:
         async with self.store.pool.acquire() as lock_connection:
             self.role = "standby"
             if not await self._wait_for_lock(lock_connection, stop):
@@ -139,7 +144,7 @@ class Relay:
                 self.role = "active"
                 self.recovery.reset()
                 log.info("relay active", extra={"position": self.position})
-                idle = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.05))
+                idle = IdleBackoff(self.idle_sleep, max(self.idle_sleep, 0.05), wakeup)
                 while not stop.is_set():
                     if not _usable(lock_connection):
                         raise LockLost("the connection holding the relay lock closed")

@@ -8,6 +8,7 @@ import signal
 import nats
 
 from infra.eventstore import PostgresEventStore
+from infra.eventstore.notifications import WakeupSettings
 from infra.health import Check, Probe, process_heartbeat
 from infra.messaging.backoff import Backoff
 from infra.messaging.connection import (
@@ -35,7 +36,9 @@ def relay_probe(relay: Relay) -> Probe:
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
     database_url, _ = settings.required_database_url(), settings.required_nats_url()
-    store = await PostgresEventStore.connect(database_url, max_size=3)
+    store = await PostgresEventStore.connect(
+        database_url, max_size=3, wakeups=WakeupSettings.of(settings)
+    )
     closed = asyncio.Event()
 
     async def on_closed() -> None:

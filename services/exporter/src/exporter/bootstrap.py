@@ -24,9 +24,14 @@ async def build(
     artifacts = artifact_store(settings)
     urls = GatewayUrls(settings.public_url)
     pages = ExportPorts(artifacts, urls, StoredRegistrations(store))
-    progress = ProjectionRunner(store, ManuscriptProgressProjection(), idle_sleep=poll_seconds)
+    # Woken by appends, the projection is quick to follow; the export loop looks whenever it
+    # has moved, and every `poll_seconds` anyway (another replica's projection may have).
+    progress = ProjectionRunner(store, ManuscriptProgressProjection())
     manuscripts = ManuscriptExportLoop(
-        store.pool, ManuscriptExportPorts(store, artifacts, urls), poll_seconds=poll_seconds
+        store.pool,
+        ManuscriptExportPorts(store, artifacts, urls),
+        poll_seconds=poll_seconds,
+        wakeup=progress.applied.subscribe(),
     )
     return ServiceParts(
         subscriptions=exporter_subscriptions(

@@ -32,8 +32,10 @@ from infra.addresses import AddressPolicy
 from infra.artifact_stores import artifact_store
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
+from infra.eventstore.notifications import WakeupSettings
 from infra.projections import ProjectionRunner
 from infra.settings import Settings
+from infra.wakeups import Wakeup
 
 log = logging.getLogger("gateway")
 
@@ -67,7 +69,9 @@ async def running_gateway(
         log.warning("RECTO_AUTH=off: the API accepts every request as admin (embedded demo only)")
     await upgrade_event_store(database_url)
     await upgrade_async(database_url)
-    store = await PostgresEventStore.connect(database_url, max_size=20)
+    store = await PostgresEventStore.connect(
+        database_url, max_size=20, wakeups=WakeupSettings.of(settings)
+    )
     nats = (
         NatsLink(
             settings.nats_url,
@@ -117,12 +121,18 @@ async def running_gateway(
         tick_seconds=gateway_settings.sweeper_tick_seconds,
     )
     stop = asyncio.Event()
+    read_model_runner = ProjectionRunner(store, projection)
     tasks = [
-        asyncio.create_task(ProjectionRunner(store, projection).run(stop)),
+        asyncio.create_task(read_model_runner.run(stop)),
         asyncio.create_task(ProjectionRunner(store, SearchProjection(artifacts)).run(stop)),
         asyncio.create_task(context.hub.run(stop)),
         asyncio.create_task(
-            _watch_completions(context, stop, gateway_settings.completion_poll_seconds)
+            _watch_completions(
+                context,
+                stop,
+                read_model_runner.applied.subscribe(),
+                gateway_settings.completion_poll_seconds,
+            )
         ),
         asyncio.create_task(sweeper.run(stop)),
         asyncio.create_task(_keep_key_usage(context, stop)),
@@ -138,7 +148,11 @@ async def running_gateway(
         await store.close()
 
 
-async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every: float) -> None:
+async def _watch_completions(
+    context: GatewayContext, stop: asyncio.Event, wakeup: Wakeup, every: float
+) -> None:
+    """Look for finished jobs whenever the read models move, and every `every` seconds (a job
+    may be finished by another replica's projection)."""
     paused = False
     while not stop.is_set():
         try:
@@ -153,8 +167,7 @@ async def _watch_completions(context: GatewayContext, stop: asyncio.Event, every
             if paused:
                 log.info("job completion resumed")
             paused = False
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+        await wakeup.wait(stop, every)
 
 
 async def _keep_key_usage(context: GatewayContext, stop: asyncio.Event) -> None:

@@ -59,9 +59,15 @@ class GatewaySettings(BaseSettings):
         default=2000, ge=1, description="events buffered per feed client before it is dropped"
     )
     feed_heartbeat_seconds: float = Field(default=15.0, gt=0)
-    feed_poll_seconds: float = Field(default=0.01, gt=0)
+    feed_poll_seconds: float = Field(
+        default=0.01, gt=0, description="the feed's first wait when the log is quiet; doubles"
+    )
     ready_max_lag_events: int = Field(default=10_000, ge=0)
-    completion_poll_seconds: float = Field(default=0.2, gt=0)
+    completion_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="finished jobs are looked for when the read models move, and this often",
+    )
     sweeper_stall_seconds: float = Field(
         default=900.0, gt=0, description="a page untouched this long has stalled"
     )

@@ -30,6 +30,7 @@ from contracts import (
     Region,
     page_stream,
 )
+from gateway.adapters.search_projection import SearchProjection
 from gateway.application.ports import PlanValidator, accept_any_plan
 from gateway.bootstrap import create_gateway_app
 from gateway.entrypoints.server import server_config
@@ -168,15 +169,11 @@ async def searchable_page(
 async def search_caught_up(pool: asyncpg.Pool) -> None:
     """Wait until the search projection has applied every page event in the store."""
 
+    store = PostgresEventStore(pool)
+
     async def done() -> bool:
-        head = await pool.fetchval(
-            "SELECT coalesce(max(position), 0) FROM events "
-            "WHERE type IN ('page.registered', 'page.exported')"
-        )
-        seen = await pool.fetchval(
-            "SELECT position FROM checkpoints WHERE consumer = 'gateway-search'"
-        )
-        return seen is not None and seen >= head
+        lag = await store.lag(SearchProjection.name, SearchProjection.event_types, at_most=1)
+        return lag == 0
 
     await eventually(done, timeout=30)
 

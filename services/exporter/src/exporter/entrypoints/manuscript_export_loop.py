@@ -22,6 +22,7 @@ from exporter.adapters.manuscript_progress import MANUSCRIPTS, PAGES
 from exporter.application.export_manuscript import export_manuscript
 from exporter.application.ports import DueManuscript, ManuscriptExportPorts
 from infra.locks import AdvisoryLock
+from infra.wakeups import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,14 @@ class ManuscriptExportLoop:
         *,
         poll_seconds: float = 1.0,
         batch_size: int = 20,
+        wakeup: Wakeup | None = None,
     ) -> None:
+        """`wakeup`: fired when the progress table moves, with a round at least every
+        `poll_seconds` (failed manuscripts come back after multiples of it); without one, a
+        round every `poll_seconds` only."""
         self.pool, self.ports = pool, ports
         self.poll_seconds, self.batch_size = poll_seconds, batch_size
+        self.wakeup = wakeup
         self.failures: dict[UUID, tuple[int, float]] = {}
         """Per manuscript: failed attempts in a row, and when to try again (monotonic)."""
 
@@ -61,6 +67,9 @@ class ManuscriptExportLoop:
                 await self.run_once()
             except Exception:
                 log.exception("manuscript export round failed; trying again next round")
+            if self.wakeup is not None:
+                await self.wakeup.wait(stop, max(self.poll_seconds, self.wakeup.quiet_seconds))
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
 

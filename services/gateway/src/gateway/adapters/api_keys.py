@@ -22,6 +22,7 @@ from contracts import (
     RecordedEvent,
     Scope,
     api_key_stream,
+    corpus_stream,
 )
 from gateway.application.keys import KeyEvent, create_key
 from gateway.domain.auth import BOOTSTRAP_ACTOR, Principal, StoredKey
@@ -53,11 +54,6 @@ _COLUMNS = (
 )
 _GET = f"SELECT {_COLUMNS} FROM gw_api_keys WHERE key_id = $1"
 _ALL = f"SELECT {_COLUMNS} FROM gw_api_keys ORDER BY created_at DESC, key_id"
-_UNKNOWN_CORPORA = """
-SELECT c FROM unnest($1::uuid[]) AS c
-WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream_id = 'corpus-' || c AND stream_version = 1)
-ORDER BY c
-"""
 _STORED = """
 SELECT key_id, name, scopes, corpora, expires_at, revoked_at IS NOT NULL,
        coalesce(expires_at <= now(), false)
@@ -110,8 +106,8 @@ class PostgresKeyRegistry:
         return [_record(row) for row in await self.store.pool.fetch(_ALL)]
 
     async def unknown_corpora(self, corpora: Sequence[UUID]) -> list[UUID]:
-        rows = await self.store.pool.fetch(_UNKNOWN_CORPORA, list(set(corpora)))
-        return [row[0] for row in rows]
+        missing = set(await self.store.missing_streams([corpus_stream(c) for c in corpora]))
+        return sorted({c for c in corpora if corpus_stream(c) in missing})
 
     async def record(self, event: KeyEvent, *, expected_version: int, actor: str) -> KeyRecord:
         async with self.store.pool.acquire() as connection, connection.transaction():

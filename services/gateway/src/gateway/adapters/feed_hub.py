@@ -21,13 +21,6 @@ from infra.polling import IdleBackoff
 
 log = logging.getLogger(__name__)
 
-_HEAD = """
-SELECT coalesce(max(position), 0) FROM events
-WHERE position < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 16)
-"""
-_FIRST_CORPUS = "SELECT data->>'corpus_id' FROM events WHERE stream_id = $1 AND stream_version = 1"
-
-
 KEY_CHANGES = {"api_key.revoked": "revoked", "api_key.grants_changed": "changed"}
 
 
@@ -71,8 +64,9 @@ class CorpusResolver:
             return self._remember(stream_id, UUID(named))
         if stream_id in self.known:
             return self.known[stream_id]
-        first = await self.store.pool.fetchval(_FIRST_CORPUS, stream_id)
-        return self._remember(stream_id, UUID(first) if first else None)
+        first = await self.store.first_event(stream_id)
+        corpus = json.loads(first.data).get("corpus_id") if first is not None else None
+        return self._remember(stream_id, UUID(corpus) if isinstance(corpus, str) else None)
 
     def _remember(self, stream_id: str, corpus_id: UUID | None) -> UUID | None:
         self.known[stream_id] = corpus_id
@@ -158,28 +152,32 @@ class FeedHub:
         return self.unkeyed
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.position = int(await self.store.pool.fetchval(_HEAD))
+        self.position = await self.store.readable_position()
         self.started.set()
-        backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05))
+        wakeup = self.store.wakeup()
+        backoff = IdleBackoff(self.poll_seconds, max(self.poll_seconds, 0.05), wakeup)
         paused = False
-        while not stop.is_set():
-            try:
-                advanced = await self._tail_once()
-            except Exception as error:
-                if not database_unreachable(error):
-                    log.exception("feed tailer failed; retrying")
-                elif not paused:  # once per outage, not every second
-                    log.warning("feed paused: database unreachable (%s)", describe(error))
-                paused, advanced = True, False
-                await asyncio.sleep(1.0)
-                continue
-            if paused:
-                log.info("feed resumed at position %d", self.position)
-                paused = False
-            if advanced:
-                backoff.worked()
-            else:
-                await backoff.idle(stop)
+        try:
+            while not stop.is_set():
+                try:
+                    advanced = await self._tail_once()
+                except Exception as error:
+                    if not database_unreachable(error):
+                        log.exception("feed tailer failed; retrying")
+                    elif not paused:  # once per outage, not every second
+                        log.warning("feed paused: database unreachable (%s)", describe(error))
+                    paused, advanced = True, False
+                    await asyncio.sleep(1.0)
+                    continue
+                if paused:
+                    log.info("feed resumed at position %d", self.position)
+                    paused = False
+                if advanced:
+                    backoff.worked()
+                else:
+                    await backoff.idle(stop)
+        finally:
+            wakeup.close()
 
     async def _tail_once(self) -> bool:
         raws = await self.store.read_all_raw(after=self.position, limit=self.batch_size)

@@ -12,15 +12,6 @@ from gateway.adapters.nats_link import NatsLink
 from gateway.adapters.outages import describe
 from infra.eventstore import PostgresEventStore
 
-_LAG = """
-SELECT count(*) FROM (
-    SELECT 1 FROM events
-    WHERE position > coalesce((SELECT position FROM checkpoints WHERE consumer = $1), 0)
-      AND type = ANY($2::text[])
-    LIMIT $3
-) AS pending
-"""
-
 
 @dataclass(frozen=True)
 class Check:
@@ -69,9 +60,7 @@ class HealthProbe:
         return Check("nats", True, "NATS connected, JetStream answers")
 
     async def projection_lag(self) -> int:
-        return int(
-            await self.store.pool.fetchval(_LAG, self.projection, self.types, self.max_lag + 1)
-        )
+        return await self.store.lag(self.projection, self.types, at_most=self.max_lag + 1)
 
     async def lag(self) -> Check:
         try:

@@ -8,6 +8,8 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
+from infra.eventstore.postgres import ORDINAL_BITS
+
 revision = "gw0003"
 down_revision = "gw0002"
 branch_labels = None
@@ -15,16 +17,16 @@ depends_on = None
 
 # Keys made before keys had names get one, and their `api_key.created` event, so that every
 # key in the table is a fold of the log (the event store is migrated before the gateway).
-_RECORD_EARLIER_KEYS = """
+_RECORD_EARLIER_KEYS = f"""
 INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version,
                     data, metadata, recorded_at)
-SELECT (pg_current_xact_id()::text::bigint << 16)
+SELECT (pg_current_xact_id()::text::bigint << {ORDINAL_BITS})
            | (row_number() OVER (ORDER BY created_at, key_id) - 1),
        gen_random_uuid(), 'api_key-' || key_id, 1, 'api_key.created', 1,
        jsonb_build_object('key_id', key_id, 'name', name, 'scopes', to_jsonb(scopes),
                           'corpora', to_jsonb(corpora), 'expires_at', NULL::text,
                           'key_hash', key_hash),
-       '{"correlation_id": null, "causation_id": null, "actor": "migration", "trace": {}}',
+       '{{"correlation_id": null, "causation_id": null, "actor": "migration", "trace": {{}}}}',
        created_at
 FROM gw_api_keys
 """
