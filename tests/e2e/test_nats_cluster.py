@@ -84,15 +84,6 @@ def provision_r3(urls: list[str]) -> None:
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(
-    raises=Stalled,
-    strict=False,
-    reason="while the stream elects a new leader, the relay either exits on the failed publish "
-    "(nothing restarts it in this stack) or awaits forever an ack lost with the dead node; the "
-    "relay's retries and publish timeout and the stack's supervisor, being built beside this, "
-    "fix both: remove this mark when they land. Any other failure (a page lost or exported "
-    "twice) fails the test.",
-)
 def test_every_page_is_exported_once_when_the_stream_leader_dies(tmp_path: Path) -> None:
     with NatsCluster(tmp_path / "nats") as cluster:
         provision_r3(cluster.urls)
