@@ -12,16 +12,19 @@ from uuid import UUID, uuid4
 import asyncpg
 import nats
 import pytest
+from prometheus_client import CollectorRegistry
 
 from contracts import JobCancelled, JobCreated, Plan, RecordedEvent, job_stream
 from contracts.errors import EngineFailed
 from contracts.subjects import events_stream
+from infra.embedded.process import free_port
 from infra.eventstore import PostgresEventStore, asyncpg_dsn
 from infra.eventstore.checkpoints import load_checkpoint
 from infra.health import heartbeat_path
 from infra.messaging.consumer import Emitted, Subscription
 from infra.messaging.relay import RELAY_LOCK
 from infra.messaging.relay_process import run_relay
+from infra.metrics import RelayMetrics, sample_relay_lag
 from infra.service import ServiceParts, run_service
 from infra.settings import Settings
 from infra.testing.metrics import Scrape, metrics_url, scrape
@@ -208,6 +211,26 @@ async def test_the_relay_counts_what_it_publishes_and_reports_how_far_it_trails(
     assert failures is not None
     assert failures >= 1
     assert await load_checkpoint(event_store.pool, "relay") == head
+
+
+async def test_relay_lag_reads_nan_while_the_database_is_away(
+    event_store: PostgresEventStore,
+) -> None:
+    registry = CollectorRegistry()
+    metrics = RelayMetrics(registry)
+    await submit_job(event_store)
+    await sample_relay_lag(event_store, "relay", metrics)
+    assert registry.get_sample_value("recto_relay_lag_events") == 1
+
+    # Nothing listens on this port: every query is refused.
+    pool = await asyncpg.create_pool(f"postgresql://recto@127.0.0.1:{free_port()}/x", min_size=0)
+    try:
+        await sample_relay_lag(PostgresEventStore(pool), "relay", metrics)
+    finally:
+        await pool.close()
+    names = ("lag_events", "head_position", "checkpoint_position")
+    figures = [registry.get_sample_value(f"recto_relay_{name}") for name in names]
+    assert all(figure is not None and math.isnan(figure) for figure in figures), figures
 
 
 async def test_metrics_are_off_unless_a_port_is_set(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.checkpoints import load_checkpoint
+from infra.messaging.outages import may_be_outage
 
 LAG_COUNTED_UP_TO = 100_000
 """Events past the checkpoint are counted up to this: a relay that far behind is simply far
@@ -50,7 +53,19 @@ async def sample_relay_lag(
     at_most: int = LAG_COUNTED_UP_TO,
 ) -> None:
     """Read from the store, not the relay's memory: a standby replica reports the same figures
-    as the active one, so any replica's scrape tells the truth."""
-    metrics.head.set(await store.head_position())
-    metrics.checkpoint.set(await load_checkpoint(store.pool, relay))
-    metrics.lag.set(await store.lag(relay, at_most=at_most))
+    as the active one, so any replica's scrape tells the truth. While the database is away
+    they read NaN: an old figure would look like a real one."""
+    head: float
+    checkpoint: float
+    lag: float
+    try:
+        head = await store.head_position()
+        checkpoint = await load_checkpoint(store.pool, relay)
+        lag = await store.lag(relay, at_most=at_most)
+    except Exception as error:
+        if not may_be_outage(error):
+            raise
+        head = checkpoint = lag = math.nan
+    metrics.head.set(head)
+    metrics.checkpoint.set(checkpoint)
+    metrics.lag.set(lag)
