@@ -214,8 +214,9 @@ def test_network_policies_deny_by_default_and_open_only_what_is_needed(
         d["metadata"]["name"]: d["spec"] for d in production if d["kind"] == "NetworkPolicy"
     }
     assert policies["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    ingress = [p for p in policies.values() if "ingress" in p]
-    # Only the gateway (from the ingress controller) and NATS (from Recto) accept connections.
+    ingress = [p for p in policies.values() if "ingress" in p and not scrapes_only(p)]
+    # Only the gateway (from the ingress controller) and NATS (from Recto) accept connections,
+    # besides Prometheus's scrapes.
     assert sorted(p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in ingress) == [
         "gateway",
         "nats",
@@ -226,6 +227,47 @@ def test_network_policies_deny_by_default_and_open_only_what_is_needed(
     assert {4222, 5432, 443} <= ports
     ingest = policies["ingest-fetches-public-sources"]["egress"][0]["to"][0]["ipBlock"]
     assert "169.254.0.0/16" in ingest["except"]
+
+
+def scrapes_only(policy: dict[str, Any]) -> bool:
+    """A policy that lets only the monitoring namespace in."""
+    sources = [source for rule in policy["ingress"] for source in rule["from"]]
+    return all(
+        source.get("namespaceSelector", {}).get("matchLabels")
+        == {"kubernetes.io/metadata.name": "monitoring"}
+        for source in sources
+    )
+
+
+def test_every_service_is_scraped_on_its_metrics_port_and_only_there(
+    production: list[dict[str, Any]],
+) -> None:
+    config = find(production, "ConfigMap", "recto-config")["data"]
+    assert config["RECTO_METRICS_HOST"] == "0.0.0.0"
+    served = {name: int(config["RECTO_METRICS_PORT"]) for name in WORKERS}
+    served["gateway"] = 8000
+    for name, port in served.items():
+        template = find(production, "Deployment", name)["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert int(annotations["prometheus.io/port"]) == port
+        declared = {p["containerPort"] for p in container(production, name)["ports"]}
+        assert port in declared, name
+    # The network policies let the monitoring namespace reach exactly those ports.
+    opened: dict[str, set[int]] = {}
+    for policy in production:
+        if policy["kind"] != "NetworkPolicy" or "ingress" not in policy["spec"]:
+            continue
+        if not scrapes_only(policy["spec"]):
+            continue
+        selector = policy["spec"]["podSelector"]
+        names = selector.get("matchLabels", {}).get("app.kubernetes.io/name")
+        targets = [names] if names else selector["matchExpressions"][0]["values"]
+        ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
+        for target in targets:
+            opened.setdefault(target, set()).update(ports)
+    assert opened == {name: {port} for name, port in served.items()}
 
 
 def test_pgbouncer_only_for_services_without_session_state(render: Render) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import tempfile
 import threading
@@ -88,6 +89,16 @@ def _stage_values(page: Any, job_id: str) -> dict[str, float]:
     return values
 
 
+def _consumer_names(gateway_url: str) -> list[str]:
+    answer = httpx.get(f"{gateway_url}/v1/consumers", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return [consumer["name"] for consumer in answer.json()["items"]]
+
+
+def _refreshes(section: Any) -> int:
+    return int(section.get_attribute("data-refreshes") or 0)
+
+
 def _follow_progress(page: Any, job_id: str, timeout: float) -> list[dict[str, float]]:
     """Every distinct state of the job's bars, sampled until all pages are exported."""
     samples: list[dict[str, float]] = []
@@ -147,6 +158,17 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(
             expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
             page.evaluate("window.sameLoad = true")
 
+            # Every durable consumer of the running stack, with its lag, as JetStream has them.
+            lag = page.locator("section.consumers")
+            consumers = sorted(_consumer_names(stack.gateway_url))
+            assert {name.split("-")[0] for name in consumers} == {"ingest", "analyzer", "exporter"}
+            expect(lag.locator("td.consumer-name")).to_have_text(consumers, timeout=15_000)
+            for column in ("pending", "ack-pending"):
+                expect(lag.locator(f"td.consumer-{column}")).to_have_text(
+                    [re.compile(r"^\d+$")] * len(consumers)
+                )
+            lag_refreshes = _refreshes(lag)
+
             # Submit the import; its job appears and its bars advance without a reload.
             corpus_id = client.ensure_corpus("dashboard", "Dashboard test")
             job_id = str(client.import_manifest(corpus_id, manifest_url, plan)["job_id"])
@@ -159,6 +181,13 @@ def test_a_browser_sees_an_import_progress_live_and_a_page_with_its_overlays(
             assert totals == sorted(totals), samples
             assert totals[0] < totals[-1], samples
             assert samples[-1]["failed"] == 0
+            # The lag was read again while the import ran, without a reload.
+            page.wait_for_function(
+                "n => Number(document.querySelector('section.consumers').dataset.refreshes) > n",
+                arg=lag_refreshes,
+                timeout=30_000,
+            )
+            expect(lag.locator("td.consumer-name")).to_have_text(consumers)
             page.screenshot(path=str(ARTIFACTS / "dashboard-overview.png"), full_page=True)
 
             # The manuscript's grid: one thumbnail per page, each exported, its image loaded.
@@ -273,6 +302,8 @@ def test_a_gateway_with_keys_asks_for_one_and_follows_the_feed_of_its_corpora(
         expect(page.locator("#feed-state")).to_have_text("live", timeout=15_000)
         expect(page.locator(".corpora")).to_contain_text("Keyed corpus", timeout=15_000)
         expect(page.locator("#key-form")).to_be_hidden()
+        # This gateway has no NATS: the lag section says so instead of asking and failing.
+        expect(page.locator("section.consumers")).to_contain_text("not connected to NATS")
         # An import into that corpus reaches the page through the corpus's feed.
         accepted = httpx.post(
             f"{secured_gateway}/v1/corpora/{corpus_id}/imports",

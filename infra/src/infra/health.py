@@ -103,16 +103,21 @@ async def _run(probe: Probe) -> Check:
 
 
 def process_heartbeat(
-    service: str, settings: Settings, stop: asyncio.Event, probes: Mapping[str, Probe]
+    service: str,
+    settings: Settings,
+    stop: asyncio.Event,
+    probes: Mapping[str, Probe],
+    details: Mapping[str, object] | None = None,
 ) -> Coroutine[Any, Any, None]:
-    """This process's heartbeat, `<state_dir>/health/<service>/<replica>.json`."""
+    """This process's heartbeat, `<state_dir>/health/<service>/<replica>.json`; `details`
+    (e.g. where its metrics are served) are written into every beat."""
     replica = replica_id(settings.replica)
     return beat(
         heartbeat_path(settings.state_dir, service, replica),
         stop,
         probes,
         every=settings.heartbeat_seconds,
-        identity={"service": service, "replica": replica},
+        identity={"service": service, "replica": replica, **(details or {})},
     )
 
 

@@ -16,7 +16,7 @@ from nats.aio.client import Client
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
 from infra.eventstore.notifications import WakeupSettings
-from infra.health import process_heartbeat
+from infra.health import process_heartbeat, replica_id
 from infra.messaging.connection import (
     ConnectionClosedForGood,
     close_connection,
@@ -26,6 +26,7 @@ from infra.messaging.connection import (
 from infra.messaging.consumer import ConsumerRuntime, Subscription
 from infra.messaging.outages import DatabaseOutages
 from infra.messaging.readiness import database_probe, nats_probe
+from infra.metrics import ConsumerMetrics, exposed, process_registry
 from infra.natsurls import nats_servers
 from infra.settings import Settings
 
@@ -84,12 +85,14 @@ async def run_service(name: str, settings: Settings, build: Build, stop: asyncio
     broker = NatsBroker(
         nats_servers(settings), log_level=logging.DEBUG, **nats_options(settings, on_closed)
     )
+    registry = process_registry(name, replica_id(settings.replica))
     runtime = ConsumerRuntime(
         broker,
         store,
         settings.nats_prefix,
         outages=database_outages(settings, store),
         pull_wait=settings.pull_wait_seconds,
+        metrics=ConsumerMetrics(registry),
     )
     for subscription in parts.subscriptions:
         runtime.subscribe(subscription)
@@ -101,15 +104,17 @@ async def run_service(name: str, settings: Settings, build: Build, stop: asyncio
         log.info(
             "service started", extra={"subscriptions": [s.consumer for s in parts.subscriptions]}
         )
-        tasks = [asyncio.create_task(task(stop)) for task in parts.background]
         probes = {
             "nats": nats_probe(client),
             "database": database_probe(lambda: store.ping(settings.probe_timeout_seconds)),
         }
-        tasks.append(asyncio.create_task(process_heartbeat(name, settings, stop, probes)))
-        connection_lost = await until_stopped_or_closed(stop, closed, client)
-        stop.set()  # the process ends either way: background tasks and the heartbeat stop
-        await asyncio.gather(*tasks)
+        async with exposed(settings, registry, stop, runtime.sample_lag) as served:
+            tasks = [asyncio.create_task(task(stop)) for task in parts.background]
+            beat = process_heartbeat(name, settings, stop, probes, served)
+            tasks.append(asyncio.create_task(beat))
+            connection_lost = await until_stopped_or_closed(stop, closed, client)
+            stop.set()  # the process ends either way: background tasks and the heartbeat stop
+            await asyncio.gather(*tasks)
         if connection_lost:
             raise ConnectionClosedForGood(f"{name}: the NATS connection closed for good")
     finally:

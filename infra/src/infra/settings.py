@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     listen_keepalive_seconds: float = Field(
         default=30.0, gt=0, description="how often the notification listener checks its connection"
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="serve the process's Prometheus metrics on this port; 0: a free port, "
+        "written into the heartbeat file (several replicas on one host); unset: no metrics",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="the metrics port's address; 0.0.0.0 in a container"
+    )
+    metrics_sample_seconds: float = Field(
+        default=10.0, gt=0, description="how often consumer and relay lag are read for metrics"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

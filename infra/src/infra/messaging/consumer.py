@@ -10,6 +10,8 @@ without a hook, the message is dead-lettered with its reason.
 
 While the database is unreachable the message is held, with in-progress acks, and its work
 retried once the database answers: an outage spends none of the message's deliveries.
+
+Every settled message is counted by its outcome, and its handling timed (`infra.metrics`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from infra.messaging.dead_letters import Rejection, dead_letter
 from infra.messaging.decoding import decode_message
 from infra.messaging.outages import DatabaseOutages
 from infra.messaging.provisioning import ensure_consumer, ensure_streams
+from infra.metrics import ConsumerMetrics, Outcome, event_type_label, sample_consumer_lag
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +97,14 @@ class ConsumerRuntime:
         *,
         outages: DatabaseOutages | None = None,
         pull_wait: float = 5.0,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         """`pull_wait`: how long a pull request waits for a message before the next is sent;
         longer costs less while idle, but a request lost with a NATS connection is only
         replaced after it."""
         self.broker, self.store, self.prefix = broker, store, prefix
         self.pull_wait = pull_wait
+        self.metrics = metrics or ConsumerMetrics()
         self.subscriptions: list[Subscription] = []
         if outages is None:
             probe = store.ping if isinstance(store, PostgresEventStore) else None
@@ -108,6 +113,7 @@ class ConsumerRuntime:
 
     def subscribe(self, subscription: Subscription) -> None:
         self.subscriptions.append(subscription)
+        self.metrics.declare(subscription.consumer, subscription.event_types)
 
         async def on_message(message: NatsMessage) -> None:
             await self.handle(subscription, message)
@@ -138,16 +144,26 @@ class ConsumerRuntime:
                 ack_wait=s.ack_wait,
             )
 
+    async def sample_lag(self) -> None:
+        """Read each subscription's consumer lag into the metrics (every few seconds)."""
+        js = self.broker.config.connection_state.stream
+        consumers = dict.fromkeys(s.consumer for s in self.subscriptions)
+        await sample_consumer_lag(js, events_stream(self.prefix), consumers, self.metrics)
+
     async def handle(self, subscription: Subscription, message: NatsMessage) -> None:
         raw = message.raw_message
         delivered = raw.metadata.num_delivered or 1
+        consumer = subscription.consumer
+        event_type = event_type_label(self.prefix, subscription.event_types, raw.subject)
         try:
             event = decode_message(raw.data)
         except Exception as error:  # whatever it is, it will fail the same way next time
             await self.dead_letter(subscription, message, Rejection.of(error, "decode", delivered))
+            self.metrics.settled(consumer, event_type, Outcome.DEAD_LETTERED)
             return
         if event.type not in subscription.event_types:
             await message.ack()
+            self.metrics.settled(consumer, event_type, Outcome.IGNORED)
             return
         log_context.set(
             {
@@ -160,30 +176,33 @@ class ConsumerRuntime:
         current_delivery.set(delivered)
         heartbeat = asyncio.create_task(self._heartbeat(message, subscription))
         try:
-            await self._settle(subscription, message, event, delivered)
+            with self.metrics.timed(consumer):
+                outcome = await self._settle(subscription, message, event, delivered)
         finally:
             heartbeat.cancel()
+        self.metrics.settled(consumer, event_type, outcome)
 
     async def _settle(
         self, s: Subscription, message: NatsMessage, event: RecordedEvent, delivered: int
-    ) -> None:
+    ) -> Outcome:
         """Handle the event and ack, nack (retry later) or give up on it."""
         outlast = self.outages.outlast
         if await outlast(lambda: self.store.is_processed(s.consumer, event.event_id), s.consumer):
             await message.ack()
-            return
+            return Outcome.DUPLICATE
         try:
             emitted = await outlast(lambda: s.handler(event), s.consumer)
             await outlast(lambda: self._commit(s, event, emitted), s.consumer)
         except RetryLater as retry:
+            self.metrics.failed(s.consumer, retry)
             if delivered < s.max_deliver:
                 attempt = retry.emitted
                 await outlast(lambda: self._record_attempt(s, event, attempt), s.consumer)
                 await message.nack(delay=_retry_delay(s, delivered))
-                return
-            await self._give_up(s, message, event, retry, delivered)
-            return
+                return Outcome.RETRIED
+            return await self._give_up(s, message, event, retry, delivered)
         except Exception as error:
+            self.metrics.failed(s.consumer, error)
             if delivered < s.max_deliver:
                 log.warning(
                     "handler failed, will retry",
@@ -191,10 +210,10 @@ class ConsumerRuntime:
                     extra={"consumer": s.consumer, "delivered": delivered},
                 )
                 await message.nack(delay=_retry_delay(s, delivered))
-                return
-            await self._give_up(s, message, event, error, delivered)
-            return
+                return Outcome.RETRIED
+            return await self._give_up(s, message, event, error, delivered)
         await message.ack()
+        return Outcome.ACKED
 
     async def _give_up(
         self,
@@ -203,7 +222,7 @@ class ConsumerRuntime:
         event: RecordedEvent,
         error: Exception,
         delivered: int,
-    ) -> None:
+    ) -> Outcome:
         """The last allowed delivery failed: a terminal failure event, or a dead letter."""
         log.error(
             "handler failed for the last time",
@@ -213,17 +232,19 @@ class ConsumerRuntime:
         hook = s.on_final_failure
         if hook is None:
             await self.dead_letter(s, message, Rejection.of(error, "handle", delivered))
-            return
+            return Outcome.DEAD_LETTERED
         try:
             emitted = await self.outages.outlast(lambda: hook(event, error, delivered), s.consumer)
             await self.outages.outlast(lambda: self._commit(s, event, emitted), s.consumer)
         except Exception as hook_error:
+            self.metrics.failed(s.consumer, hook_error)
             log.error("final-failure hook failed", exc_info=hook_error)
             first = Rejection.of(error, "handle", delivered)
             reason = f"{first.reason}; the final-failure hook failed too: {hook_error!r}"
             await self.dead_letter(s, message, Rejection(first.code, reason, "handle", delivered))
-            return
+            return Outcome.DEAD_LETTERED
         await message.ack()
+        return Outcome.FAILED
 
     async def _record_attempt(
         self, subscription: Subscription, cause: RecordedEvent, emitted: Emitted

@@ -29,6 +29,7 @@ from infra.eventstore.checkpoints import load_checkpoint, save_checkpoint
 from infra.locks import AdvisoryLock
 from infra.messaging.backoff import Backoff, sleep_unless_stopped
 from infra.messaging.provisioning import ensure_streams
+from infra.metrics import RelayMetrics
 from infra.polling import IdleBackoff
 from infra.wakeups import Wakeup
 
@@ -57,11 +58,13 @@ class Relay:
         publish_timeout: float = 10.0,
         recovery: Backoff | None = None,
         lock_retry: float = 1.0,
+        metrics: RelayMetrics | None = None,
     ) -> None:
         self.store, self.js, self.prefix = store, js, prefix
         self.batch_size, self.idle_sleep, self.name = batch_size, idle_sleep, name
         self.publish_timeout, self.lock_retry = publish_timeout, lock_retry
         self.recovery = recovery or Backoff(0.5, 15.0)
+        self.metrics = metrics or RelayMetrics()
         self.position = 0
         self.published = 0
         self.role: Role = "starting"
@@ -99,22 +102,30 @@ class Relay:
         self.position = batch[-1].position
         await save_checkpoint(self.store.pool, self.name, self.position)
         self.published += len(batch)
+        self.metrics.relayed.inc(len(batch))
         return len(batch)
 
     async def _publish(self, batch: Sequence[RawEvent]) -> None:
-        acks = [
-            await self.js.publish_async(
-                event_subject(self.prefix, event.type),
-                event.to_wire_json().encode(),
-                headers={"Nats-Msg-Id": str(event.event_id), POSITION_HEADER: str(event.position)},
-            )
-            for event in batch
-        ]
-        # Any failed publish fails the batch: it is published again, and deduplicated. An ack
-        # lost with a dropped connection never comes: without the timeout the relay would
-        # wait for it forever.
-        async with asyncio.timeout(self.publish_timeout):
-            await asyncio.gather(*acks)
+        try:
+            acks = [
+                await self.js.publish_async(
+                    event_subject(self.prefix, event.type),
+                    event.to_wire_json().encode(),
+                    headers={
+                        "Nats-Msg-Id": str(event.event_id),
+                        POSITION_HEADER: str(event.position),
+                    },
+                )
+                for event in batch
+            ]
+            # Any failed publish fails the batch: it is published again, and deduplicated. An
+            # ack lost with a dropped connection never comes: without the timeout the relay
+            # would wait for it forever.
+            async with asyncio.timeout(self.publish_timeout):
+                await asyncio.gather(*acks)
+        except Exception:
+            self.metrics.publish_failures.inc()
+            raise
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; only one relay at a time holds the lock and works."""

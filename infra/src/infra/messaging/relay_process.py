@@ -9,7 +9,7 @@ import nats
 
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.notifications import WakeupSettings
-from infra.health import Check, Probe, process_heartbeat
+from infra.health import Check, Probe, process_heartbeat, replica_id
 from infra.messaging.backoff import Backoff
 from infra.messaging.connection import (
     ConnectionClosedForGood,
@@ -19,6 +19,7 @@ from infra.messaging.connection import (
 )
 from infra.messaging.readiness import database_probe, nats_probe
 from infra.messaging.relay import Relay
+from infra.metrics import RelayMetrics, exposed, process_registry, sample_relay_lag
 from infra.natsurls import nats_servers
 from infra.settings import Settings
 
@@ -46,26 +47,34 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
 
     options = nats_options(settings, on_closed)
     client = await nats.connect(nats_servers(settings), name="relay", **options)
+    registry = process_registry("relay", replica_id(settings.replica))
+    metrics = RelayMetrics(registry)
     relay = Relay(
         store,
         client.jetstream(),
         settings.nats_prefix,
         publish_timeout=settings.publish_timeout_seconds,
         recovery=Backoff(settings.outage_backoff_seconds, settings.outage_backoff_max_seconds),
+        metrics=metrics,
     )
     probes = {
         "nats": nats_probe(client),
         "database": database_probe(lambda: store.ping(settings.probe_timeout_seconds)),
         "relay": relay_probe(relay),
     }
+
+    async def sample() -> None:
+        await sample_relay_lag(store, relay.name, metrics)
+
     try:
-        tasks = [
-            asyncio.create_task(relay.run(stop)),
-            asyncio.create_task(process_heartbeat("relay", settings, stop, probes)),
-        ]
-        connection_lost = await until_stopped_or_closed(stop, closed, client)
-        stop.set()
-        await asyncio.gather(*tasks)
+        async with exposed(settings, registry, stop, sample) as served:
+            tasks = [
+                asyncio.create_task(relay.run(stop)),
+                asyncio.create_task(process_heartbeat("relay", settings, stop, probes, served)),
+            ]
+            connection_lost = await until_stopped_or_closed(stop, closed, client)
+            stop.set()
+            await asyncio.gather(*tasks)
         if connection_lost:
             raise ConnectionClosedForGood("relay: the NATS connection closed for good")
     finally:

@@ -36,6 +36,8 @@ router = APIRouter(include_in_schema=False)
 
 class FeedHead(BaseModel):
     position: int
+    consumer_lag: bool
+    """Whether `/v1/consumers` can answer: the gateway knows a NATS to ask."""
 
 
 @router.get("/")
@@ -58,8 +60,9 @@ async def viewer() -> FileResponse:
 
 @router.get("/dashboard/feed-head", response_model=FeedHead)
 async def feed_head(context: Context, _: Reader) -> FeedHead:
-    """Where the live feed is now: the dashboard loads the read models, then follows from here."""
-    return FeedHead(position=context.hub.position)
+    """Where the live feed is now (the dashboard loads the read models, then follows from
+    here), and whether this gateway can report consumer lag."""
+    return FeedHead(position=context.hub.position, consumer_lag=context.consumers is not None)
 
 
 def install_dashboard(app: FastAPI) -> None:

@@ -104,6 +104,7 @@ export const api = {
   setStatus: (id, body) => sendJson("POST", `${page(id)}/status`, body),
   adopt: (id, candidateId, body) => sendJson("POST", `${page(id)}/candidates/${candidateId}/adopt`, body),
   search: (q, corpus) => getJson(`/v1/search${query({ q, corpus })}`),
+  consumers: () => getJson("/v1/consumers"),
   keys: () => getJson("/v1/keys"),
   createKey: (body) => sendJson("POST", "/v1/keys", body),
   revokeKey: (id) => sendJson("DELETE", `/v1/keys/${id}`),

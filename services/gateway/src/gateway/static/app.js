@@ -26,6 +26,8 @@ const forgetKey = document.getElementById("key-forget");
 document.getElementById("search-slot").replaceChildren(search.searchForm());
 let current = null;
 let feeds = [];
+// What this gateway can do beyond the API every view uses, as it says with the feed's head.
+let features = {};
 
 function showError(error) {
   if (error instanceof Unauthenticated) {
@@ -41,7 +43,7 @@ function route() {
   const [path, query = ""] = location.hash.split(/\?(.*)/s);
   const [, match, view] = ROUTES.map(([pattern, module]) => [pattern, path.match(pattern), module])
     .find(([, found]) => found) || [null, null, home];
-  current = view.mount(root, match ? match[1] : null, new URLSearchParams(query));
+  current = view.mount(root, match ? match[1] : null, new URLSearchParams(query), features);
   current.loaded.catch(showError);
 }
 
@@ -72,7 +74,8 @@ async function followFeed(head) {
 async function start() {
   forgetKey.hidden = !apiKey();
   try {
-    const { position } = await api.feedHead();
+    const { position, consumer_lag: consumerLag } = await api.feedHead();
+    features = { consumerLag };
     keyForm.hidden = true;
     await followFeed(position);
     route();

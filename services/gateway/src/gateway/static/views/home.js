@@ -1,13 +1,16 @@
-// The overview: corpora (and a form for a new one), and recent jobs with live progress.
+// The overview: corpora (and a form for a new one), recent jobs with live progress, and how far
+// each service's consumer is behind.
 
 import { api } from "../api.js";
 import { h, keyed, refresher } from "../dom.js";
+import { consumerLag } from "./consumers.js";
 import { crumbs } from "./crumbs.js";
 import { newCorpusForm } from "./forms.js";
 import { jobCard, updateJobCard } from "./progress.js";
 
-export function mount(root) {
+export function mount(root, _id, _params, features = {}) {
   crumbs(["overview"]);
+  const lag = consumerLag(features.consumerLag);
   const corpora = h("ul", { class: "corpora" });
   const jobs = h("div", { class: "jobs" });
   const empty = h("p", { class: "muted" }, "No jobs yet: import a manifest or upload images.");
@@ -15,6 +18,7 @@ export function mount(root) {
     h("section", {}, h("h2", {}, "Corpora"), corpora, h("details", { class: "command" },
       h("summary", {}, "New corpus"), newCorpusForm())),
     h("section", {}, h("h2", {}, "Jobs"), empty, jobs),
+    lag.element,
   );
 
   async function load() {
@@ -39,6 +43,9 @@ export function mount(root) {
     onTick() {
       if (jobs.querySelector(".status-running, .status-pending")) refresh.schedule();
     },
-    dispose() { refresh.cancel(); },
+    dispose() {
+      refresh.cancel();
+      lag.dispose();
+    },
   };
 }
