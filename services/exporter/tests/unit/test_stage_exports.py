@@ -4,27 +4,36 @@ files of their own; ALTO and hOCR stay the transcription alone (ADR 0024)."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import iiif_prezi3
 import pytest
 from dinglehopper.ocr_files import page_text
 from lxml import etree
 from ocrd_validators.page_validator import PageValidator
 
 from contracts import EngineInfo, PageAnalysis, StageOutput
+from exporter.application.bundle import stream_bundle
 from exporter.application.export_page import render_formats
+from exporter.application.manuscript import build_iiif_manifest, build_mets
 from exporter.application.ports import ExportPorts
 from exporter.application.render import render_page
 from exporter.domain.formats import PageFormat
+from exporter.domain.manuscript import Manuscript, ManuscriptPage
 from exporter.domain.stages import stage_texts
 from exporter.domain.urls import GatewayUrls
 from exporter.formats import xsd
+from exporter.formats.mets_writer import METS
 from exporter.formats.page_reader import read_page
+from exporter.formats.xml_common import XLINK
 from infra.artifacts import InMemoryArtifactStore
 
+NS = {"m": METS, "xlink": XLINK}
 PAGE_NS = {"pc": "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"}
 PAGE_ID = UUID(int=0x1000)
 VLM = EngineInfo(name="vlm", model="fake-vlm")
@@ -237,3 +246,112 @@ async def test_stage_files_come_only_with_their_format_and_re_exports_ask_for_th
     again = await render_formats(staged, recorded, page_id=PAGE_ID, ports=ports, registered=None)
     assert again.failures == []
     assert list(again.formats) == recorded
+
+
+def _staged_manuscript(manuscript: Manuscript, staged: PageAnalysis, formats: Any) -> Manuscript:
+    """The fixture's manuscript with its analyzed page staged, its export recording `formats`."""
+    pages = [
+        ManuscriptPage(p.registered, staged, formats=formats) if p.analysis else p
+        for p in manuscript.pages
+    ]
+    return Manuscript(manuscript.imported, pages)
+
+
+def test_the_manifest_lists_each_stage_page_its_export_recorded(
+    manuscript: Manuscript, staged: PageAnalysis, base_url: str
+) -> None:
+    recorded = frozenset({"annotations", "annotations/translation", "text/normalization"})
+    staged_manuscript = _staged_manuscript(manuscript, staged, recorded)
+
+    manifest = json.loads(build_iiif_manifest(staged_manuscript, base_url).content)
+    embedded = json.loads(
+        build_iiif_manifest(staged_manuscript, base_url, embed_annotations=True).content
+    )
+
+    iiif_prezi3.Manifest(**embedded)
+    (canvas,) = [c for c in manifest["items"] if "annotations" in c]
+    page_id = staged_manuscript.pages[1].registered.page_id
+    assert canvas["annotations"][1:] == [
+        {
+            "id": f"{base_url}/v1/pages/{page_id}/annotations/translation",
+            "type": "AnnotationPage",
+            "label": {"none": ["Translation (en)"]},
+        }
+    ]
+    (canvas,) = [c for c in embedded["items"] if "annotations" in c]
+    assert [a["body"]["value"] for a in canvas["annotations"][1]["items"]] == [
+        "Book of hours",
+        "Coffee with milk.",
+    ]
+
+
+def test_mets_has_a_file_group_per_stage_and_format(
+    manuscript: Manuscript, staged: PageAnalysis, base_url: str
+) -> None:
+    recorded = frozenset({"text", "text/translation", "text/kommentar-zur-seite"})
+    staged_manuscript = _staged_manuscript(manuscript, staged, recorded)
+
+    root = etree.fromstring(build_mets(staged_manuscript, base_url).content)
+
+    page_id = staged_manuscript.pages[1].registered.page_id
+    hrefs = {
+        group.get("USE"): [f.get(f"{{{XLINK}}}href") for f in group.iterfind(".//m:FLocat", NS)]
+        for group in root.iterfind(".//m:fileGrp", NS)
+    }
+    assert hrefs == {
+        "OCR-D-IMG": [
+            "https://library.example/iiif/ms1/1/full/max/0/default.jpg",
+            "https://library.example/iiif/ms1/2/full/max/0/default.jpg",
+        ],
+        "OCR-D-OCR-TXT": [f"{base_url}/v1/pages/{page_id}/text"],
+        "OCR-D-OCR-TXT-STAGE-TRANSLATION": [f"{base_url}/v1/pages/{page_id}/text/translation"],
+        "OCR-D-OCR-TXT-STAGE-KOMMENTAR-ZUR-SEITE": [
+            f"{base_url}/v1/pages/{page_id}/text/kommentar-zur-seite"
+        ],
+    }
+    # Each stage's file is one of its page's files.
+    fptrs = root.findall(".//m:structMap[@TYPE='PHYSICAL']//m:div[@TYPE='page']", NS)
+    assert "OCR-D-OCR-TXT-STAGE-TRANSLATION_0001" in {
+        f.get("FILEID") for div in fptrs for f in div.iterfind("m:fptr", NS)
+    }
+
+
+def test_the_bundle_holds_each_stage_s_files_and_names_them_in_mets_and_manifest(
+    manuscript: Manuscript, staged: PageAnalysis, base_url: str
+) -> None:
+    pages = [ManuscriptPage(p.registered, staged if p.analysis else None) for p in manuscript.pages]
+
+    archive = zipfile.ZipFile(
+        io.BytesIO(b"".join(stream_bundle(manuscript.imported, pages, base_url)))
+    )
+
+    slugs = ("translation", "kommentar-zur-seite", "normalization")
+    names = set(archive.namelist())
+    assert {f"text/0001.{slug}.txt" for slug in slugs} <= names
+    assert {f"annotations/0001.{slug}.annotations.json" for slug in slugs} <= names
+    assert archive.read("text/0001.kommentar-zur-seite.txt") == (
+        "Ein Stundenbuch mit einer Zeile über Kaffee.\n".encode()
+    )
+    translation = json.loads(archive.read("annotations/0001.translation.annotations.json"))
+    assert translation["id"] == "annotations/0001.translation.annotations.json"
+    mets = archive.read("mets.xml")
+    xsd.validate(xsd.Schema.METS, mets)
+    root = etree.fromstring(mets)
+    stage_groups = {
+        group.get("USE"): [f.get(f"{{{XLINK}}}href") for f in group.iterfind(".//m:FLocat", NS)]
+        for group in root.iterfind(".//m:fileGrp", NS)
+        if "-STAGE-" in (group.get("USE") or "")
+    }
+    assert stage_groups == {
+        **{f"OCR-D-OCR-TXT-STAGE-{s.upper()}": [f"text/0001.{s}.txt"] for s in slugs},
+        **{
+            f"OCR-D-OCR-IIIF-STAGE-{s.upper()}": [f"annotations/0001.{s}.annotations.json"]
+            for s in slugs
+        },
+    }
+    (canvas,) = [
+        c for c in json.loads(archive.read("manifest.json"))["items"] if "annotations" in c
+    ]
+    assert [page["id"] for page in canvas["annotations"][2:]] == [
+        f"annotations/0001.{slug}.annotations.json" for slug in slugs
+    ]
