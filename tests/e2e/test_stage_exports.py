@@ -23,6 +23,7 @@ from analyzer.application.profiles import load_profiles
 from analyzer.application.prompts import PromptTemplates
 from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.fake_vlm import running_fake_vlm
+from analyzer.formats.ground_truth import page_segments
 from contracts import (
     EngineStep,
     ImageRef,
@@ -157,6 +158,11 @@ async def test_a_translation_and_a_commentary_reach_page_annotations_and_text_fi
     assert page_text(tree) == (
         "Was ist Aufklärung?\nAufklärung ist der Ausgang des\nMenschen aus seiner Unmündigkeit."
     )
+    # So does `recto eval`, reading Recto's PAGE as ground truth.
+    assert page_segments(tree, "region") == [
+        "Was ist Aufklärung?",
+        "Aufklärung ist der Ausgang des\nMenschen aus seiner Unmündigkeit.",
+    ]
 
     # IIIF: the translation in English on each region, supplementing the canvas; the
     # commentary a comment on the whole canvas, in no language the plan said.
