@@ -1,4 +1,4 @@
-"""Whatever an engine produces, the ALTO and PAGE written from it are valid."""
+"""Whatever an engine (and a plan's stages) produce, the ALTO and PAGE written from it are valid."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import Box, EngineInfo, Line, PageAnalysis, PageImage, Region, RegionType, Word
+from contracts import (
+    Box,
+    EngineInfo,
+    Line,
+    PageAnalysis,
+    PageImage,
+    Region,
+    RegionType,
+    StageOutput,
+    Word,
+)
 from exporter.domain.xmltext import TextCleaner
 from exporter.formats import xsd
 from exporter.formats.alto_reader import read_alto
@@ -33,6 +43,15 @@ lines = st.builds(
     confidence=confidence,
     language=st.none() | any_text,
     words=st.lists(words, max_size=3),
+)
+
+stages = st.builds(
+    StageOutput,
+    name=any_text,
+    output=any_text | st.lists(any_text, max_size=4).map("\n\n".join),
+    engine=st.builds(EngineInfo, name=any_text),
+    kind=st.none() | st.sampled_from(["translation", "commentary", "other"]),
+    language=st.none() | st.sampled_from(["en", "de-CH", "la"]),
 )
 
 
@@ -65,6 +84,7 @@ def analyses(draw: st.DrawFn) -> PageAnalysis:
             parameters=draw(st.dictionaries(any_text, any_text, max_size=2)),
         ),
         created_at=datetime(2024, 1, 1, tzinfo=UTC),
+        stages=draw(st.lists(stages, max_size=2)),
     )
 
 
