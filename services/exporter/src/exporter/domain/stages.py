@@ -61,7 +61,7 @@ class StageText:
 
     @property
     def label(self) -> str:
-        named = "" if self.name == self.kind else f", {self.name}"
+        named = "" if self.slug == self.kind else f", {self.name}"
         language = f" ({self.language})" if self.language else ""
         return f"{self.kind.capitalize()}{named}{language}"
 
