@@ -78,7 +78,7 @@ from contracts.page import (
     PageStageRerequested,
     PageStageSkipped,
 )
-from contracts.plan import Candidate, EngineStep, Plan, Stage
+from contracts.plan import Candidate, EngineStep, Plan, Stage, StageKind
 from contracts.region_types import RegionType, SegmOntoZone
 from contracts.registry import event_model, event_types
 from contracts.values import ArtifactRef, ImageRef, LanguageValue, MetadataEntry
@@ -157,6 +157,7 @@ __all__ = [
     "SegmOntoZone",
     "SkippedCanvas",
     "Stage",
+    "StageKind",
     "StageOutput",
     "SubmitJob",
     "UploadSource",

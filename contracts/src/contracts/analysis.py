@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from contracts.base import Contract
+from contracts.plan import LANGUAGE_TAG, StageKind, stage_kind
 from contracts.region_types import RegionType, SegmOntoZone
 
 Point = tuple[int, int]
@@ -83,9 +84,18 @@ class EngineInfo(Contract):
 
 
 class StageOutput(Contract):
+    """A further stage's text: a translation, a normalization, a commentary… of the page."""
+
     name: str
     output: str
     engine: EngineInfo
+    kind: StageKind | None = Field(default=None, description="default: as the name says")
+    language: str | None = Field(
+        default=None, pattern=LANGUAGE_TAG, description="BCP 47 tag of the output"
+    )
+
+    def output_kind(self) -> StageKind:
+        return stage_kind(self.name, self.kind)
 
 
 RevisionKind = Literal["correction", "adoption", "import"]
@@ -110,7 +120,7 @@ class PageImage(Contract):
 
 
 class PageAnalysis(Contract):
-    schema_version: ClassVar[int] = 2
+    schema_version: ClassVar[int] = 3
     media_type: ClassVar[str] = "application/vnd.recto.page-analysis+json"
 
     page_id: str | None = None

@@ -25,7 +25,7 @@ class SubmitJob(Command):
 
 class JobCreated(Event):
     type = "job.created"
-    schema_version = 2
+    schema_version = 3
 
     job_id: UUID
     kind: JobKind
@@ -38,6 +38,13 @@ class JobCreated(Event):
 @upcaster("job.created", 1)
 def upcast_job_created_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """Version 2's plan steps may name candidates; a version 1 plan has none, and is valid."""
+    return data
+
+
+@upcaster("job.created", 2)
+def upcast_job_created_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3's stages may say their kind and language; a version 2 stage says neither,
+    and is valid."""
     return data
 
 

@@ -122,7 +122,7 @@ class PageIngestFailed(Event):
 
 class PageAnalysisRequested(Event):
     type = "page.analysis_requested"
-    schema_version = 2
+    schema_version = 3
 
     page_id: UUID
     job_id: UUID
@@ -132,6 +132,13 @@ class PageAnalysisRequested(Event):
 @upcaster("page.analysis_requested", 1)
 def upcast_page_analysis_requested_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """Version 2's plan steps may name candidates; a version 1 plan has none, and is valid."""
+    return data
+
+
+@upcaster("page.analysis_requested", 2)
+def upcast_page_analysis_requested_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3's stages may say their kind and language; a version 2 stage says neither,
+    and is valid."""
     return data
 
 

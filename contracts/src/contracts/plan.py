@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from pydantic import Field
 
@@ -59,12 +59,37 @@ class EngineStep(Contract):
         return runs or [self]
 
 
+StageKind = Literal["translation", "normalization", "commentary", "summary", "other"]
+# BCP 47's shape, as `xsd:language` has it: what XML, PAGE and Web Annotations all accept.
+LANGUAGE_TAG = r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"
+
+
+def stage_kind(name: str, kind: StageKind | None) -> StageKind:
+    """A stage without a kind is of the kind its name names, else `other`."""
+    if kind is not None:
+        return kind
+    return cast(StageKind, name) if name in get_args(StageKind) else "other"
+
+
 class Stage(Contract):
     name: str = Field(min_length=1)
     engine: str
     model: str | None = None
     prompt: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    kind: StageKind | None = Field(
+        default=None,
+        description="what the output is, which exports say; default: the stage's name when "
+        "it is a kind, else other",
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=LANGUAGE_TAG,
+        description="BCP 47 tag of the output's language, e.g. en for an English translation",
+    )
+
+    def output_kind(self) -> StageKind:
+        return stage_kind(self.name, self.kind)
 
 
 class Plan(Contract):

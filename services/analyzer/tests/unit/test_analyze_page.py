@@ -141,11 +141,17 @@ async def test_stages_see_the_transcription_and_earlier_stages_in_order() -> Non
     llm = FakeStageEngine("vlm", lambda stage, prompt: f"<{stage.name} of: {prompt}>")
     plan = Plan(
         stages=[
-            Stage(name="translation", engine="vlm", prompt="Translate: {{ prev_output }}"),
             Stage(
-                name="summary",
+                name="translation",
+                engine="vlm",
+                prompt="Translate: {{ prev_output }}",
+                language="en",
+            ),
+            Stage(
+                name="abstract",
                 engine="vlm",
                 prompt="Summarise {{ stages[0].output }} ({{ page_id }})",
+                kind="summary",
             ),
         ]
     )
@@ -169,12 +175,13 @@ async def test_stages_see_the_transcription_and_earlier_stages_in_order() -> Non
         == f"Summarise <translation of: Translate: Was ist Aufklaͤrung> ({page.page_id})"
     )
     completed = [e for _, e in emitted if isinstance(e, PageAnalysisStageCompleted)]
-    assert [c.stage for c in completed] == ["translation", "summary"]
-    assert artifacts.get(completed[1].output).decode() == f"<summary of: {llm.prompts[1]}>"
+    assert [c.stage for c in completed] == ["translation", "abstract"]
+    assert artifacts.get(completed[1].output).decode() == f"<abstract of: {llm.prompts[1]}>"
     stored = PageAnalysis.model_validate_json(artifacts.get(emitted[-1][1].analysis))
-    assert [(s.name, s.output) for s in stored.stages] == [
-        ("translation", f"<translation of: {llm.prompts[0]}>"),
-        ("summary", f"<summary of: {llm.prompts[1]}>"),
+    # Each output says what it is and its language, for the exports to say it.
+    assert [(s.name, s.output, s.kind, s.language) for s in stored.stages] == [
+        ("translation", f"<translation of: {llm.prompts[0]}>", "translation", "en"),
+        ("abstract", f"<abstract of: {llm.prompts[1]}>", "summary", None),
     ]
 
 

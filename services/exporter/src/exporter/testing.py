@@ -12,9 +12,18 @@ from uuid import UUID
 from lxml import etree, html
 from PIL import Image
 
-from contracts import ImageRef, ManuscriptImported, MetadataEntry, PageAnalysis, PageRegistered
+from contracts import (
+    EngineInfo,
+    ImageRef,
+    ManuscriptImported,
+    MetadataEntry,
+    PageAnalysis,
+    PageRegistered,
+    StageOutput,
+)
 from exporter.application.bundle import ImageOpener
 from exporter.domain.manuscript import ManuscriptPage
+from exporter.domain.stages import text_regions
 from exporter.formats.alto_reader import read_alto
 from exporter.formats.page_reader import read_page
 
@@ -42,6 +51,25 @@ def transcription(xml: Path) -> PageAnalysis:
     content = xml.read_bytes()
     root = etree.fromstring(content)
     return read_page(content) if etree.QName(root).localname == "PcGts" else read_alto(content)
+
+
+def with_stages(analysis: PageAnalysis) -> PageAnalysis:
+    """The page as a plan with two stages leaves it: a translation that keeps the regions'
+    paragraphs (so it splits among them) and a one-paragraph commentary on the whole page."""
+    blocks = [
+        " ".join(line.text for line in region.lines if line.text.strip())
+        for region in text_regions(analysis)
+    ]
+    engine = EngineInfo(name="vlm", model="fake-vlm")
+    translation = "\n\n".join(f"[en] {block}" for block in blocks)
+    commentary = "A page of ground truth, commented on as a whole."
+    stages = [
+        StageOutput(
+            name="translation", output=translation, engine=engine, kind="translation", language="en"
+        ),
+        StageOutput(name="Kommentar", output=commentary, engine=engine, kind="commentary"),
+    ]
+    return analysis.model_copy(update={"stages": stages})
 
 
 def ground_truth_pairs(corpora: Path) -> list[tuple[Path, Path]]:

@@ -1,4 +1,5 @@
-"""An unpacked bundle of the real ground-truth pages is a workspace OCR-D's own validator accepts.
+"""An unpacked bundle of the real ground-truth pages is a workspace OCR-D's own validator accepts,
+with a translation and a commentary of each page beside its transcription (ADR 0024).
 
 `ocrd workspace validate` (the `ocrd` package in the dev group) runs every default check —
 METS schema and unique identifier, file URLs, PAGE schema, text consistency across levels,
@@ -12,14 +13,20 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from dinglehopper.ocr_files import page_text
 from lxml import etree
 
 from exporter.application.bundle import stream_bundle
+from exporter.application.render import render_page
+from exporter.domain.formats import PageFormat
+from exporter.domain.manuscript import ManuscriptPage
+from exporter.domain.urls import GatewayUrls
 from exporter.formats.page_writer import write_page
-from exporter.testing import GroundTruth, ground_truth_manuscript, hocr_problems
+from exporter.testing import GroundTruth, ground_truth_manuscript, hocr_problems, with_stages
 
 pytestmark = pytest.mark.slow
 
@@ -46,8 +53,14 @@ def ground_truth(corpora: Path) -> GroundTruth:
 
 @pytest.fixture(scope="module")
 def workspace(ground_truth: GroundTruth, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    staged = [
+        ManuscriptPage(page.registered, with_stages(page.analysis), page.master)
+        for page in ground_truth.pages
+        if page.analysis is not None
+    ]
     folder = tmp_path_factory.mktemp("bundle")
-    zipfile.ZipFile(io.BytesIO(bundle_of(ground_truth))).extractall(folder)
+    bundle = bundle_of(replace(ground_truth, pages=staged))
+    zipfile.ZipFile(io.BytesIO(bundle)).extractall(folder)
     return folder
 
 
@@ -58,6 +71,37 @@ def test_ocrd_accepts_the_unpacked_bundle_of_the_ground_truth(workspace: Path) -
     assert report.get("valid") == "true"
     pages = sorted((workspace / "page").iterdir())
     assert len(pages) == len(list((workspace / "images").iterdir())) == 13
+    # Each stage's text files are a file group of the workspace, one file per page.
+    mets = etree.parse(str(workspace / "mets.xml"))
+    groups = {g.get("USE"): len(g) for g in mets.iterfind(".//{*}fileGrp")}
+    for stage in ("TRANSLATION", "KOMMENTAR"):
+        assert groups[f"OCR-D-OCR-TXT-STAGE-{stage}"] == 13
+        assert groups[f"OCR-D-OCR-IIIF-STAGE-{stage}"] == 13
+
+
+def test_dinglehopper_reads_each_staged_page_as_the_transcription_alone(
+    workspace: Path, ground_truth: GroundTruth
+) -> None:
+    with_translation = []
+    for number, source in enumerate(ground_truth.pages, start=1):
+        assert source.analysis is not None
+        staged = (workspace / "page" / f"{number:04d}.page.xml").read_bytes()
+        if b'comments="stage:translation kind:translation lang:en scope:' in staged:
+            with_translation.append(number)
+        alone = render_page(
+            PageFormat.PAGE,
+            source.analysis,
+            page_id=source.registered.page_id,
+            urls=GatewayUrls("https://recto.example"),
+        ).content
+        for level in ("region", "line"):
+            read = [
+                page_text(etree.ElementTree(etree.fromstring(xml)), textequiv_level=level)
+                for xml in (staged, alone)
+            ]
+            assert read[0] == read[1], (number, level)
+    # Hilbert's page has no region with text, so nothing to carry a stage's TextEquiv.
+    assert with_translation == [n for n in range(1, 14) if n != 7]
 
 
 def test_every_xml_file_of_the_bundle_is_valid_against_its_official_schema(

@@ -126,7 +126,17 @@ async def export(
             if artifacts
             else ref(f"{name}{page_id}", "application/xml")
         )
-        for name in ("alto", "page", "text", "annotations", "word-annotations", "hocr")
+        for name in (
+            "alto",
+            "page",
+            "text",
+            "annotations",
+            "word-annotations",
+            "hocr",
+            # A stage's own files, as a plan with a translation stage gets them.
+            "text/translation",
+            "annotations/translation",
+        )
     }
     await store.append(
         page_stream(page_id),

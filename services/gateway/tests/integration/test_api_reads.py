@@ -151,6 +151,16 @@ async def test_manuscript_pages_and_artifacts(
     hocr = await client.get(f"/v1/pages/{page_id}/hocr")
     assert hocr.status_code == 200
     assert hocr.content == artifacts.get(world["exports"][page_id]["hocr"])
+    # A stage's own files are links of the page and served by the stage's name.
+    for name in ("text/translation", "annotations/translation"):
+        assert page["links"][name] == f"/v1/pages/{page_id}/{name}"
+        staged = await client.get(page["links"][name])
+        assert staged.status_code == 200, name
+        assert staged.content == artifacts.get(world["exports"][page_id][name])
+    for path, status in (("text/summary", 404), ("text/Summary_1", 422), ("alto/translation", 422)):
+        refused = await client.get(f"/v1/pages/{page_id}/{path}")
+        assert refused.status_code == status, path
+        assert refused.headers["content-type"] == "application/problem+json"
     for name, path in (
         ("iiif-manifest", "iiif-manifest"),
         ("mets", "mets"),

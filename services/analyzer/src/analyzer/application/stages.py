@@ -76,7 +76,15 @@ async def run_stages(
             parameters=stage.params,
             prompt_hash=prompt_hash(prompt),
         )
-        outputs.append(StageOutput(name=stage.name, output=output, engine=info))
+        outputs.append(
+            StageOutput(
+                name=stage.name,
+                output=output,
+                engine=info,
+                kind=stage.output_kind(),
+                language=stage.language,
+            )
+        )
         completed.append(
             PageAnalysisStageCompleted(
                 page_id=event.page_id,

@@ -15,12 +15,13 @@ from datetime import datetime
 from stream_zip import NO_COMPRESSION_64, ZIP_64, MemberFile, stream_zip
 
 from contracts import ManuscriptImported
-from exporter.application.render import json_bytes, render_page
+from exporter.application.render import json_bytes, render_page, render_stage
 from exporter.domain.formats import PageFormat
 from exporter.domain.iiif_manifest import iiif_manifest
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.domain.stages import STAGE_FORMATS, StageText, stage_texts
 from exporter.domain.urls import BundleUrls
-from exporter.domain.workspace import image_file, page_file
+from exporter.domain.workspace import image_file, page_file, stage_file
 from exporter.domain.xmltext import TextCleaner
 from exporter.formats import xsd
 from exporter.formats.mets_writer import BundleFiles, write_mets
@@ -82,8 +83,15 @@ def _members(
             latest = max(latest, stamp)
             for fmt in PageFormat:
                 yield page_file(fmt, number), stamp, _MODE, ZIP_64, _rendered(fmt, page, urls)
+            for fmt in STAGE_FORMATS:
+                for stage in stage_texts(analysis):
+                    path = stage_file(fmt, number, stage.slug)
+                    yield path, stamp, _MODE, ZIP_64, _rendered_stage(fmt, stage, page, urls)
             # Keep what the manifest and METS need, not the page's regions and text.
-            analysis = analysis.model_copy(update={"regions": [], "reading_order": []})
+            stages = [stage.model_copy(update={"output": ""}) for stage in analysis.stages]
+            analysis = analysis.model_copy(
+                update={"regions": [], "reading_order": [], "stages": stages}
+            )
         slim.append(ManuscriptPage(page.registered, analysis, page.master, page.thumbnail))
     manuscript = Manuscript(imported, slim)
     clean = TextCleaner()
@@ -117,4 +125,19 @@ def _rendered(fmt: PageFormat, page: ManuscriptPage, urls: BundleUrls) -> Iterat
         canvas_size=page.canvas_size(),
         image_name=local[0] if local else page.registered.image_url or page.analysis.image.uri,
         page_number=page.registered.index + 1,
+    ).content
+
+
+def _rendered_stage(
+    fmt: PageFormat, stage: StageText, page: ManuscriptPage, urls: BundleUrls
+) -> Iterator[bytes]:
+    assert page.analysis is not None
+    yield render_stage(
+        fmt,
+        page.analysis,
+        stage,
+        page_id=page.registered.page_id,
+        urls=urls,
+        canvas_id=page.canvas_id(urls),
+        canvas_size=page.canvas_size(),
     ).content

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from uuid import UUID
@@ -23,9 +23,10 @@ from contracts import (
 )
 from contracts.errors import ContractError, RectoError
 from exporter.application.ports import ExportPorts
-from exporter.application.render import page_format, render_page
+from exporter.application.render import page_format, render_page, render_stage
 from exporter.domain.document import RenderedDocument
-from exporter.domain.formats import with_companions
+from exporter.domain.formats import PageFormat, stage_key, with_companions
+from exporter.domain.stages import STAGE_FORMATS, StageText, stage_texts
 
 DEFAULT_FORMATS = ("alto", "page", "text", "annotations", "hocr")
 log = logging.getLogger(__name__)
@@ -59,10 +60,24 @@ async def render_formats(
     registered: PageRegistered | None,
     status: str | None = None,
 ) -> Rendered:
+    """Every format asked for, and each stage output's own file in those that give it one."""
+    names = with_companions(formats)
+    renders: list[tuple[str, Callable[[], RenderedDocument]]] = [
+        (name, partial(_render, name, analysis, page_id, ports, registered, status))
+        for name in names
+    ]
+    for fmt in STAGE_FORMATS:
+        if fmt.value in names:
+            renders.extend(
+                (
+                    stage_key(fmt, stage.slug),
+                    partial(_render_stage, fmt, stage, analysis, page_id, ports, registered),
+                )
+                for stage in stage_texts(analysis)
+            )
     rendered = Rendered()
-    for name in with_companions(formats):
+    for name, render in renders:
         try:
-            render = partial(_render, name, analysis, page_id, ports, registered, status)
             document = await anyio.to_thread.run_sync(render)
             ref = await anyio.to_thread.run_sync(
                 ports.artifacts.put, document.content, document.media_type
@@ -116,20 +131,48 @@ def _render(
     registered: PageRegistered | None,
     status: str | None,
 ) -> RenderedDocument:
-    canvas_size = None
-    if registered and registered.canvas_width and registered.canvas_height:
-        canvas_size = (registered.canvas_width, registered.canvas_height)
+    canvas_id, canvas_size = _canvas(registered)
     return render_page(
         page_format(name),
         analysis,
         page_id=page_id,
         urls=ports.urls,
-        canvas_id=registered.canvas_id if registered else None,
+        canvas_id=canvas_id,
         canvas_size=canvas_size,
         image_name=(registered.image_url if registered else None) or analysis.image.uri,
         page_number=registered.index + 1 if registered else 1,
         status=status,
     )
+
+
+def _render_stage(
+    fmt: PageFormat,
+    stage: StageText,
+    analysis: PageAnalysis,
+    page_id: UUID,
+    ports: ExportPorts,
+    registered: PageRegistered | None,
+) -> RenderedDocument:
+    canvas_id, canvas_size = _canvas(registered)
+    return render_stage(
+        fmt,
+        analysis,
+        stage,
+        page_id=page_id,
+        urls=ports.urls,
+        canvas_id=canvas_id,
+        canvas_size=canvas_size,
+    )
+
+
+def _canvas(registered: PageRegistered | None) -> tuple[str | None, tuple[int, int] | None]:
+    """The source's canvas id and size, when the page came from a manifest that gave them."""
+    if registered is None:
+        return None, None
+    size = None
+    if registered.canvas_width and registered.canvas_height:
+        size = (registered.canvas_width, registered.canvas_height)
+    return registered.canvas_id, size
 
 
 def _failed(

@@ -10,7 +10,8 @@ from contracts import PageAnalysis
 from contracts.errors import ExportError
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat, plain_text
-from exporter.domain.iiif_annotations import Granularity, annotation_page
+from exporter.domain.iiif_annotations import Granularity, annotation_page, stage_annotation_page
+from exporter.domain.stages import StageText
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.workspace import pcgts_id
 from exporter.domain.xmltext import TextCleaner
@@ -80,4 +81,34 @@ def render_page(
                 else Granularity.LINE,
             )
         )
+    return RenderedDocument(content, fmt.media_type, clean.dropped)
+
+
+def render_stage(
+    fmt: PageFormat,
+    analysis: PageAnalysis,
+    stage: StageText,
+    *,
+    page_id: UUID,
+    urls: GatewayUrls,
+    canvas_id: str | None = None,
+    canvas_size: tuple[int, int] | None = None,
+) -> RenderedDocument:
+    """One stage output's own file in `fmt`, one of the formats that give each stage one."""
+    clean = TextCleaner()
+    if fmt is PageFormat.TEXT:
+        content = plain_text(clean(stage.text.strip()))
+    elif fmt is PageFormat.ANNOTATIONS:
+        document = stage_annotation_page(
+            analysis,
+            stage,
+            page_id=page_id,
+            canvas_id=canvas_id or urls.canvas(page_id),
+            canvas_size=canvas_size,
+            urls=urls,
+            cleaner=clean,
+        )
+        content = json_bytes(document)
+    else:
+        raise ExportError(f"the {fmt.value} export has no file per stage")
     return RenderedDocument(content, fmt.media_type, clean.dropped)

@@ -54,9 +54,24 @@ _COMPANIONS = {PageFormat.ANNOTATIONS.value: (PageFormat.WORD_ANNOTATIONS.value,
 
 
 def with_companions(names: Iterable[str]) -> list[str]:
-    """The formats to render for `names`, once each, in order, companions after their own."""
-    wanted = [also for name in names for also in (name, *_COMPANIONS.get(name, ()))]
+    """The formats to render for `names`, once each, in order, companions after their own;
+    stage files are left out: they come with their format, one per stage of the analysis."""
+    wanted = [
+        also
+        for name in names
+        if not is_stage_key(name)
+        for also in (name, *_COMPANIONS.get(name, ()))
+    ]
     return list(dict.fromkeys(wanted))
+
+
+def stage_key(fmt: PageFormat, slug: str) -> str:
+    """A stage file's name among a page's exports (and its path under `/v1/pages/{id}/`)."""
+    return f"{fmt.value}/{slug}"
+
+
+def is_stage_key(name: str) -> bool:
+    return "/" in name
 
 
 def plain_text(text: str) -> bytes:

@@ -5,6 +5,10 @@ motivations: `supplementing`, which the Presentation API asks of text derived fr
 and `commenting`, because Mirador 3 and 4 hide every other motivation unless their user
 configures them (ADR 0019); the Web Annotation model allows an annotation several motivations.
 
+Each stage output (translation, normalization, commentary…) is a page of its own: one
+annotation per region it belongs to, or one on the whole canvas, with its body's `language` and
+the stage's kind's motivations (ADR 0024).
+
 Targets are in CANVAS coordinates: the analysis is in the master image's pixels, and a source
 manifest's canvas may be larger or smaller than that image, so every box is scaled once here.
 """
@@ -20,6 +24,7 @@ from contracts import Box, PageAnalysis
 from exporter.domain.formats import PageFormat
 from exporter.domain.geometry import clamp_box, scale_box
 from exporter.domain.manuscript import ManuscriptPage
+from exporter.domain.stages import StageText, text_regions
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.xmltext import TextCleaner
 
@@ -86,6 +91,54 @@ def page_annotations(
     )
 
 
+def stage_annotation_page(
+    analysis: PageAnalysis,
+    stage: StageText,
+    *,
+    page_id: UUID,
+    canvas_id: str,
+    canvas_size: tuple[int, int] | None,
+    urls: GatewayUrls,
+    cleaner: TextCleaner | None = None,
+) -> dict[str, Any]:
+    """One stage output as a Presentation 3 AnnotationPage: by region, or on the whole canvas."""
+    clean = cleaner if cleaner is not None else TextCleaner()
+    page_url = urls.stage(page_id, PageFormat.ANNOTATIONS, stage.slug)
+    size = canvas_size or (analysis.image.width, analysis.image.height)
+    if stage.blocks is None:
+        placed = [(canvas_id, stage.text.strip(), "page")]
+    else:
+        boxes = {region.id: region.bbox for region in text_regions(analysis)}
+        placed = [
+            (_fragment(canvas_id, _canvas_box(boxes[region_id], analysis, size)), text, "block")
+            for region_id, text in stage.blocks.items()
+        ]
+    items = []
+    for number, (target, text, granularity) in enumerate(placed, start=1):
+        if not (value := clean(text)).strip():
+            continue
+        body: dict[str, Any] = {"type": "TextualBody", "value": value, "format": "text/plain"}
+        if stage.language:
+            body["language"] = stage.language
+        items.append(
+            {
+                "id": f"{page_url}/{number}",
+                "type": "Annotation",
+                "motivation": stage.motivation,
+                "body": body,
+                "target": target,
+                "textGranularity": granularity,
+            }
+        )
+    return {
+        "@context": [TEXT_GRANULARITY, PRESENTATION_3],
+        "id": page_url,
+        "type": "AnnotationPage",
+        "label": {"none": [stage.label]},
+        "items": items,
+    }
+
+
 def _texts(
     analysis: PageAnalysis, granularity: Granularity
 ) -> Iterator[tuple[str, Box, str | None]]:
@@ -122,5 +175,9 @@ def _annotation(
         "type": "Annotation",
         "motivation": list(MOTIVATIONS),
         "body": body,
-        "target": f"{canvas_id}#xywh={box.x},{box.y},{box.width},{box.height}",
+        "target": _fragment(canvas_id, box),
     }
+
+
+def _fragment(canvas_id: str, box: Box) -> str:
+    return f"{canvas_id}#xywh={box.x},{box.y},{box.width},{box.height}"

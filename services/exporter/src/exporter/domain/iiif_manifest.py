@@ -12,9 +12,11 @@ from exporter.domain.iiif_annotations import (
     TEXT_GRANULARITY,
     Granularity,
     page_annotations,
+    stage_annotation_page,
 )
 from exporter.domain.iiif_services import image_body, thumbnail
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.domain.stages import StageText, stage_texts
 from exporter.domain.urls import GatewayUrls
 from exporter.domain.xmltext import TextCleaner
 
@@ -151,6 +153,10 @@ def _canvas(
             _annotations(page, urls, granularity, embed, clean)
             for granularity in Granularity
             if page.has_format(granularity.page_format)
+        ] + [
+            _stage_annotations(page, urls, stage, embed, clean)
+            for stage in stage_texts(page.analysis)
+            if page.has_stage(PageFormat.ANNOTATIONS, stage.slug)
         ]
         canvas["seeAlso"] = [
             _see_also(
@@ -183,6 +189,31 @@ def _annotations(
         "id": urls.page(page.registered.page_id, granularity.page_format),
         "type": "AnnotationPage",
         "label": _language_map(f"Transcription, {granularity.value} by {granularity.value}"),
+    }
+
+
+def _stage_annotations(
+    page: ManuscriptPage, urls: GatewayUrls, stage: StageText, embed: bool, clean: TextCleaner
+) -> dict[str, Any]:
+    """A stage output's page: embedded, or referenced with its label."""
+    assert page.analysis is not None
+    page_id = page.registered.page_id
+    if embed:
+        embedded = stage_annotation_page(
+            page.analysis,
+            stage,
+            page_id=page_id,
+            canvas_id=page.canvas_id(urls),
+            canvas_size=page.canvas_size(),
+            urls=urls,
+            cleaner=clean,
+        )
+        embedded.pop("@context")
+        return embedded
+    return {
+        "id": urls.stage(page_id, PageFormat.ANNOTATIONS, stage.slug),
+        "type": "AnnotationPage",
+        "label": _language_map(stage.label),
     }
 
 

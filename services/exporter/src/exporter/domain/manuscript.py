@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts import ImageRef, ManuscriptImported, PageAnalysis, PageRegistered
-from exporter.domain.formats import PageFormat
+from exporter.domain.formats import PageFormat, stage_key
 from exporter.domain.urls import GatewayUrls
 
 
@@ -22,6 +22,10 @@ class ManuscriptPage:
 
     def has_format(self, fmt: PageFormat) -> bool:
         return self.formats is None or fmt.value in self.formats
+
+    def has_stage(self, fmt: PageFormat, slug: str) -> bool:
+        """Whether its export recorded that stage's own file in `fmt`."""
+        return self.formats is None or stage_key(fmt, slug) in self.formats
 
     @property
     def label(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from exporter.domain.formats import PageFormat
-from exporter.domain.workspace import page_file
+from exporter.domain.workspace import page_file, stage_file
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,10 @@ class GatewayUrls:
 
     def page(self, page_id: UUID, fmt: PageFormat) -> str:
         return f"{self._root()}/v1/pages/{page_id}/{fmt.value}"
+
+    def stage(self, page_id: UUID, fmt: PageFormat, slug: str) -> str:
+        """A stage output's file in one of the formats that give each stage its own."""
+        return f"{self.page(page_id, fmt)}/{slug}"
 
     def canvas(self, page_id: UUID) -> str:
         return f"{self._root()}/v1/pages/{page_id}/canvas"
@@ -63,6 +67,9 @@ class BundleUrls(GatewayUrls):
 
     def page(self, page_id: UUID, fmt: PageFormat) -> str:
         return page_file(fmt, self.numbers[page_id])
+
+    def stage(self, page_id: UUID, fmt: PageFormat, slug: str) -> str:
+        return stage_file(fmt, self.numbers[page_id], slug)
 
     def manifest(self, manuscript_id: UUID) -> str:
         return "manifest.json"

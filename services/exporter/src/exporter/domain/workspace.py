@@ -38,5 +38,15 @@ def page_file(fmt: PageFormat, number: int) -> str:
     return f"{fmt.value}/{number:04d}.{fmt.extension}"
 
 
+def stage_file(fmt: PageFormat, number: int, slug: str) -> str:
+    """A stage output's file beside the page's own in that format: `text/0001.translation.txt`."""
+    return f"{fmt.value}/{number:04d}.{slug}.{fmt.extension}"
+
+
+def stage_group(fmt: PageFormat, slug: str) -> str:
+    """Its METS file group: `OCR-D-OCR-TXT-STAGE-TRANSLATION` (OCR-D's `[A-Z0-9-]` names)."""
+    return f"{FILE_GROUPS[fmt]}-STAGE-{slug.upper()}"
+
+
 def image_file(number: int, media_type: str) -> str:
     return f"images/{number:04d}{mimetypes.guess_extension(media_type) or '.bin'}"

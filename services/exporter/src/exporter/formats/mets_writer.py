@@ -18,8 +18,17 @@ from contracts import Range
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import METS_MEDIA_TYPE, PageFormat
 from exporter.domain.manuscript import Manuscript, ManuscriptPage
+from exporter.domain.stages import STAGE_FORMATS, stage_texts
 from exporter.domain.urls import GatewayUrls
-from exporter.domain.workspace import FILE_GROUPS, IMAGE_GROUP, file_id, page_file, physical_id
+from exporter.domain.workspace import (
+    FILE_GROUPS,
+    IMAGE_GROUP,
+    file_id,
+    page_file,
+    physical_id,
+    stage_file,
+    stage_group,
+)
 from exporter.domain.xmltext import IdAllocator, TextCleaner
 from exporter.formats.mods import MODS, write_mods
 from exporter.formats.xml_common import XLINK, XSI, serialise
@@ -27,6 +36,8 @@ from exporter.formats.xml_common import XLINK, XSI, serialise
 METS = "http://www.loc.gov/METS/"
 SCHEMA_LOCATION = f"{METS} http://www.loc.gov/standards/mets/version1121/mets.xsd"
 DMD_ID = "DMDLOG_0000"
+Entry = tuple[str, str, str]
+"""A file of a group: its ID, media type and location."""
 
 
 class FileLocator(Protocol):
@@ -40,6 +51,8 @@ class FileLocator(Protocol):
         ...
 
     def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str: ...
+
+    def stage_file(self, page: ManuscriptPage, fmt: PageFormat, slug: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,9 @@ class GatewayFiles:
     def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str:
         return self.urls.page(page.registered.page_id, fmt)
 
+    def stage_file(self, page: ManuscriptPage, fmt: PageFormat, slug: str) -> str:
+        return self.urls.stage(page.registered.page_id, fmt, slug)
+
 
 @dataclass(frozen=True)
 class BundleFiles:
@@ -69,6 +85,9 @@ class BundleFiles:
 
     def page_file(self, page: ManuscriptPage, fmt: PageFormat) -> str:
         return page_file(fmt, page.registered.index + 1)
+
+    def stage_file(self, page: ManuscriptPage, fmt: PageFormat, slug: str) -> str:
+        return stage_file(fmt, page.registered.index + 1, slug)
 
 
 def write_mets(
@@ -118,7 +137,7 @@ class _MetsWriter:
     def _file_sec(self, root: etree._Element) -> dict[int, list[str]]:
         """Files per page index; one group per format, groups only when they hold a file."""
         files: dict[int, list[str]] = {page.registered.index: [] for page in self.pages}
-        groups: list[tuple[str, list[tuple[str, str, str]]]] = []
+        groups: list[tuple[str, list[Entry]]] = []
         image_files = [
             self._file(page, IMAGE_GROUP, image[0], image[1], files)
             for page in self.pages
@@ -140,6 +159,7 @@ class _MetsWriter:
             ]
             if entries:
                 groups.append((use, entries))
+        groups.extend(self._stage_groups(files))
         if groups:
             file_sec = _e(root, "fileSec")
             for use, entries in groups:
@@ -153,6 +173,25 @@ class _MetsWriter:
                     location.set(f"{{{XLINK}}}href", href)
         return files
 
+    def _stage_groups(self, files: dict[int, list[str]]) -> list[tuple[str, list[Entry]]]:
+        """One group per stage and format that gives each stage its own file, in plan order."""
+        present: dict[tuple[PageFormat, str], list[ManuscriptPage]] = {}
+        for page in self.pages:
+            stages = stage_texts(page.analysis) if page.analysis is not None else []
+            for fmt in STAGE_FORMATS:
+                for stage in stages:
+                    if page.has_stage(fmt, stage.slug):
+                        present.setdefault((fmt, stage.slug), []).append(page)
+        groups = []
+        for (fmt, slug), pages in present.items():
+            use, mimetype = stage_group(fmt, slug), fmt.media_type.split(";")[0]
+            entries = [
+                self._file(page, use, self.files.stage_file(page, fmt, slug), mimetype, files)
+                for page in pages
+            ]
+            groups.append((use, entries))
+        return groups
+
     def _file(
         self,
         page: ManuscriptPage,
@@ -160,7 +199,7 @@ class _MetsWriter:
         href: str,
         mimetype: str,
         files: dict[int, list[str]],
-    ) -> tuple[str, str, str]:
+    ) -> Entry:
         identifier = self.ids(file_id(group, page.registered.index + 1))
         files[page.registered.index].append(identifier)
         return identifier, mimetype, href

@@ -1,4 +1,9 @@
-"""PAGE XML 2019-07-15 from a `PageAnalysis`: regions, lines, words, reading order, metadata."""
+"""PAGE XML 2019-07-15 from a `PageAnalysis`: regions, lines, words, reading order, metadata.
+
+Stage outputs (translations, normalizations…) are further `TextEquiv`s of the text regions,
+after the transcription's, which then has `@index` 1, as OCR-D asks of the preferred one; each
+says which stage it is in `@comments` (ADR 0024).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from contracts import Box, Line, PageAnalysis, Region, RegionType, Revision, Wor
 from exporter.domain.document import RenderedDocument
 from exporter.domain.formats import PageFormat
 from exporter.domain.geometry import box_corners, outline, points_text, union_box
+from exporter.domain.stages import TRANSCRIPTION_INDEX, by_region, stage_texts
 from exporter.domain.xmltext import IdAllocator, TextCleaner, xml_language
 from exporter.formats.xml_common import XSI, number, serialise
 
@@ -64,6 +70,7 @@ class _PageWriter:
     ) -> None:
         self.analysis, self.clean, self.ids, self.status = analysis, clean, ids, status
         self.region_ids = {region.id: self.ids(region.id) for region in analysis.regions}
+        self.stages = by_region(analysis, stage_texts(analysis))
 
     def build(self, image_name: str, pcgts_id: str | None) -> etree._Element:
         analysis = self.analysis
@@ -179,7 +186,15 @@ class _PageWriter:
             self._line(element, line)
         if region.lines:
             text = "\n".join(self.clean(line.text) for line in region.lines)
-            _e(_e(element, "TextEquiv"), "Unicode").text = text
+            equiv = _e(element, "TextEquiv")
+            _e(equiv, "Unicode").text = text
+            stages = self.stages.get(region.id, [])
+            if stages:
+                equiv.set("index", str(TRANSCRIPTION_INDEX))
+            for stage in stages:
+                staged = _e(element, "TextEquiv", index=str(stage.index))
+                staged.set("comments", stage.page_comments())
+                _e(staged, "Unicode").text = self.clean(stage.text_in(region.id))
 
     def _line(self, region: etree._Element, line: Line) -> None:
         element = _e(region, "TextLine", id=self.ids(line.id))

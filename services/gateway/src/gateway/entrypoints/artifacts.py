@@ -4,11 +4,11 @@ a redirect to a presigned URL of the object store (`RECTO_ARTIFACT_DELIVERY=redi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import anyio
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from contracts import ArtifactRef
@@ -18,7 +18,8 @@ from gateway.application.page_history import (
     page_as_of,
     page_export_as_of,
 )
-from gateway.domain.as_of import describe
+from gateway.domain.as_of import AsOf, describe
+from gateway.domain.auth import Principal
 from gateway.entrypoints.as_of import AsOfParam
 from gateway.entrypoints.context import GatewayContext
 from gateway.entrypoints.problems import PROBLEM_RESPONSES
@@ -104,12 +105,38 @@ async def page_export(
     principal: Reader,
     as_of: AsOfParam = None,
 ) -> Response:
+    return await _page_file(context, request, principal, page_id, export, as_of)
+
+
+@router.get("/pages/{page_id}/{export}/{stage}", responses=_BINARY, response_class=Response)
+async def page_stage_export(
+    page_id: UUID,
+    export: Literal["text", "annotations"],
+    stage: Annotated[str, Path(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=200)],
+    request: Request,
+    context: Context,
+    principal: Reader,
+    as_of: AsOfParam = None,
+) -> Response:
+    """A further stage's output (a translation, a commentary…) as a file of its own, by the
+    stage's name as the page's links give it."""
+    return await _page_file(context, request, principal, page_id, f"{export}/{stage}", as_of)
+
+
+async def _page_file(
+    context: GatewayContext,
+    request: Request,
+    principal: Principal,
+    page_id: UUID,
+    name: str,
+    as_of: AsOf | None,
+) -> Response:
     page = await visible_page(context, principal, page_id)
     if as_of is None:
-        return await serve(context, request, page.formats.get(export), f"the {export} export")
+        return await serve(context, request, page.formats.get(name), f"the {name} export")
     exported = await page_export_as_of(context.store, page_id, as_of)
-    ref = exported.formats.get(export) if exported else None
-    return await serve(context, request, _json(ref), f"the {export} export at {describe(as_of)}")
+    ref = exported.formats.get(name) if exported else None
+    return await serve(context, request, _json(ref), f"the {name} export at {describe(as_of)}")
 
 
 @router.get("/manuscripts/{manuscript_id}/{export}", responses=_BINARY, response_class=Response)
