@@ -25,10 +25,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from benchlib import RUNS, servers, summary, table, write_results
+from benchlib import RUNS, servers, summary, table, wanted, write_results
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -42,6 +43,7 @@ from infra.projections import ProjectionRunner
 RATE = 500
 SECONDS = 8
 JOBS = 100
+FEED_FIGURES = ("p50_ms", "p99_ms", "delivered", "lost", "duplicated", "reconnects")
 
 
 @dataclass
@@ -324,72 +326,63 @@ async def projection_rates(store: PostgresEventStore, events: int) -> tuple[floa
 
 
 async def main() -> None:
+    figures: dict[str, Any] = {"rate_events_per_s": RATE, "seconds": SECONDS}
+    rows = [("figure", "median", "spread (min..max)")]
     with servers() as (database, _):
         await upgrade_async(database)
         await upgrade_gateway(database)
         store = await PostgresEventStore.connect(database)
-        # B4 first, on a quiet server.
-        events = await preload_pipeline(store, 5000)
-        b4 = [await projection_rates(store, events) for _ in range(RUNS)]
-        port = free_port()
-        process = start_gateway(database, port)
         try:
-            await wait_ready(f"http://127.0.0.1:{port}")
-            base = f"ws://127.0.0.1:{port}"
-            fan_in = [await feed_run(store, base, 1000, True) for _ in range(RUNS)]
-            fan_out = [await feed_run(store, base, 20, False) for _ in range(RUNS)]
+            if wanted("b4"):  # first, on a quiet server
+                events = await preload_pipeline(store, 5000)
+                b4 = [await projection_rates(store, events) for _ in range(RUNS)]
+                figures["b4_projection"] = {
+                    "events": events,
+                    "projection_events_per_s": summary([p for p, _ in b4]),
+                    "raw_upserts_per_s": summary([r for _, r in b4]),
+                    "ratio": summary([p / r for p, r in b4]),
+                }
+                for label, key in (
+                    ("B4 projection events/s", "projection_events_per_s"),
+                    ("B4 raw asyncpg upserts/s", "raw_upserts_per_s"),
+                    ("B4 ratio", "ratio"),
+                ):
+                    rows.append((label, *_cells(figures["b4_projection"][key])))
+            if wanted("b8"):
+                figures |= await feed_figures(store, database)
+                for name in ("b8_fan_in_1000_clients", "b8_fan_out_20_clients"):
+                    for key in FEED_FIGURES:
+                        rows.append((f"{name} {key}", *_cells(figures[name][key])))
         finally:
-            process.terminate()
-            process.wait(timeout=20)
             await store.close()
-    figures = {
-        "b4_projection": {
-            "events": events,
-            "projection_events_per_s": summary([p for p, _ in b4]),
-            "raw_upserts_per_s": summary([r for _, r in b4]),
-            "ratio": summary([p / r for p, r in b4]),
-        },
-        "b8_fan_in_1000_clients": {k: summary([run[k] for run in fan_in]) for k in fan_in[0]},
-        "b8_fan_out_20_clients": {k: summary([run[k] for run in fan_out]) for k in fan_out[0]},
-        "rate_events_per_s": RATE,
-        "seconds": SECONDS,
-    }
     path = write_results("gateway_feed", figures)
-    b4m = figures["b4_projection"]
-    rows = [("figure", "median", "spread (min..max)")]
-    rows.append(
-        (
-            "B4 projection events/s",
-            f"{b4m['projection_events_per_s']['median']:.0f}",
-            f"{b4m['projection_events_per_s']['min']:.0f}..{b4m['projection_events_per_s']['max']:.0f}",
-        )
-    )
-    rows.append(
-        (
-            "B4 raw asyncpg upserts/s",
-            f"{b4m['raw_upserts_per_s']['median']:.0f}",
-            f"{b4m['raw_upserts_per_s']['min']:.0f}..{b4m['raw_upserts_per_s']['max']:.0f}",
-        )
-    )
-    rows.append(
-        (
-            "B4 ratio",
-            f"{b4m['ratio']['median']:.2f}",
-            f"{b4m['ratio']['min']:.2f}..{b4m['ratio']['max']:.2f}",
-        )
-    )
-    for name in ("b8_fan_in_1000_clients", "b8_fan_out_20_clients"):
-        for key in ("p50_ms", "p99_ms", "delivered", "lost", "duplicated", "reconnects"):
-            value = figures[name][key]
-            rows.append(
-                (
-                    f"{name} {key}",
-                    f"{value['median']:.1f}",
-                    f"{value['min']:.1f}..{value['max']:.1f}",
-                )
-            )
     print(table(rows))
     print(f"written to {path}")
+
+
+async def feed_figures(store: PostgresEventStore, database: str) -> dict[str, Any]:
+    port = free_port()
+    process = start_gateway(database, port)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}")
+        base = f"ws://127.0.0.1:{port}"
+        fan_in = [await feed_run(store, base, 1000, True) for _ in range(RUNS)]
+        fan_out = [await feed_run(store, base, 20, False) for _ in range(RUNS)]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    return {
+        "b8_fan_in_1000_clients": {k: summary([run[k] for run in fan_in]) for k in fan_in[0]},
+        "b8_fan_out_20_clients": {k: summary([run[k] for run in fan_out]) for k in fan_out[0]},
+    }
+
+
+def _cells(figure: dict[str, float]) -> tuple[str, str]:
+    precision = 2 if figure["median"] < 10 else 1 if figure["median"] < 1000 else 0
+    return (
+        f"{figure['median']:.{precision}f}",
+        f"{figure['min']:.{precision}f}..{figure['max']:.{precision}f}",
+    )
 
 
 if __name__ == "__main__":
