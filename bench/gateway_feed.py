@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from contracts import Metadata, PageAnalysisStarted, page_stream
 from gateway.adapters.migrate import upgrade_async as upgrade_gateway
 from gateway.adapters.projection import ReadModelProjection
+from gateway.adapters.search_projection import SearchProjection
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
 from infra.projections import ProjectionRunner
@@ -63,44 +64,37 @@ def free_port() -> int:
 
 
 def start_gateway(database: str, port: int) -> subprocess.Popen[bytes]:
+    """The gateway as `recto up` runs it: its own process, its own uvicorn configuration."""
     env = {
         **os.environ,
         "RECTO_DATABASE_URL": database,
         "RECTO_AUTH": "off",
         "RECTO_ARTIFACTS": tempfile.mkdtemp(prefix="recto-bench-artifacts-"),
         "RECTO_FEED_QUEUE_EVENTS": "5000",
+        "RECTO_GATEWAY_PORT": str(port),
+        "RECTO_LOG_LEVEL": "ERROR",
     }
     env.pop("RECTO_NATS_URL", None)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "gateway.bootstrap:create_gateway_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets-sansio",
-            "--log-level",
-            "error",
-        ],
-        env=env,
-    )
+    return subprocess.Popen([sys.executable, "-m", "recto", "serve", "gateway"], env=env)
 
 
-async def wait_ready(base: str) -> None:
+async def wait_ready(base: str, store: PostgresEventStore) -> None:
+    """Until the gateway answers and its projections have caught up with the log (B4's
+    preload): the feed is measured on a gateway at work on live events, not on a backlog."""
+    deadline = time.monotonic() + 300
     async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(300):
+        while time.monotonic() < deadline:
             try:
                 if (await client.get("/healthz")).status_code == 200:
-                    return
+                    break
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.1)
-    raise RuntimeError("gateway did not start")
+    for projection in (ReadModelProjection, SearchProjection):
+        while await store.lag(projection.name, projection.event_types, at_most=1):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gateway not ready: {projection.name} behind")
+            await asyncio.sleep(0.1)
 
 
 async def follow(base: str, client: Client, done: asyncio.Event) -> None:
@@ -364,7 +358,7 @@ async def feed_figures(store: PostgresEventStore, database: str) -> dict[str, An
     port = free_port()
     process = start_gateway(database, port)
     try:
-        await wait_ready(f"http://127.0.0.1:{port}")
+        await wait_ready(f"http://127.0.0.1:{port}", store)
         base = f"ws://127.0.0.1:{port}"
         fan_in = [await feed_run(store, base, 1000, True) for _ in range(RUNS)]
         fan_out = [await feed_run(store, base, 20, False) for _ in range(RUNS)]
