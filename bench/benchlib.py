@@ -18,6 +18,12 @@ from infra.embedded import EmbeddedNats, EmbeddedPostgres
 
 RESULTS = Path(__file__).parent / "results"
 RUNS = int(os.environ.get("RECTO_BENCH_RUNS", "3"))
+# `RECTO_BENCH_ROWS=b4` runs only those rows of a script that measures several (profiling).
+ROWS = {row.strip().lower() for row in os.environ.get("RECTO_BENCH_ROWS", "").split(",") if row}
+
+
+def wanted(row: str) -> bool:
+    return not ROWS or row in ROWS
 
 
 def machine() -> dict[str, Any]:

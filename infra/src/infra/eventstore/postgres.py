@@ -82,9 +82,15 @@ SELECT {_COLUMNS} FROM events
 WHERE position > $1 AND position < {_HORIZON}
 ORDER BY position LIMIT $2
 """
+# One ordered index scan of `(type, position)` per type, merged: at most `limit` rows read per
+# type, however many events lie past `after`. A plain `type = ANY(...)` filter lets the planner
+# (without statistics, or for a rare type) collect every matching event and sort them all.
 _READ_ALL_TYPES = f"""
-SELECT {_COLUMNS} FROM events
-WHERE position > $1 AND position < {_HORIZON} AND type = ANY($3::text[])
+SELECT {_COLUMNS} FROM unnest($3::text[]) AS wanted(event_type), LATERAL (
+    SELECT * FROM events e
+    WHERE e.type = wanted.event_type AND e.position > $1 AND e.position < {_HORIZON}
+    ORDER BY e.position LIMIT $2
+) AS events
 ORDER BY position LIMIT $2
 """
 _ANY_AFTER = f"""
@@ -291,7 +297,7 @@ class PostgresEventStore:
                     after=after, limit=limit, types=types, connection=acquired
                 )
         if types:
-            rows = await connection.fetch(_READ_ALL_TYPES, after, limit, list(types))
+            rows = await connection.fetch(_READ_ALL_TYPES, after, limit, sorted(set(types)))
         else:
             rows = await connection.fetch(_READ_ALL, after, limit)
         return [RawEvent(*row) for row in rows]

@@ -167,6 +167,9 @@ def protocol_for(settings: GatewaySettings) -> type[GatewayHttpProtocol]:
 
 def server_config(app: Any, settings: GatewaySettings, **options: Any) -> uvicorn.Config:
     """uvicorn's configuration for the gateway; `options` add to it (logging, websockets)."""
+    # No permessage-deflate: feed messages are small JSON, and compressing each one again for
+    # every client that follows it took more of the gateway's CPU than sending it (B8 profile).
+    options.setdefault("ws_per_message_deflate", False)
     return uvicorn.Config(
         app,
         host=settings.gateway_host,
