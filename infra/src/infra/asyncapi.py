@@ -119,8 +119,15 @@ def asyncapi_document(prefix: str = "recto") -> dict[str, Any]:
     ).to_specification()
     document: dict[str, Any] = specification.to_jsonable()
     schemas: dict[str, Any] = document["components"]["schemas"]
-    for name, schema in list(schemas.items()):
-        properties = schema.get("properties", {})
+    # In the contracts' order, whatever order faststream lists them in (it varies from one
+    # process to another): the first envelope to use a definition keeps its name.
+    envelopes = [
+        f"{model.__name__}V{version}"
+        for event_type, model in event_types().items()
+        for version in stored_versions(event_type)
+    ]
+    for name in envelopes:
+        properties = schemas[name].get("properties", {})
         if _PLACEHOLDER in properties.get("data", {}):
             stored = properties["data"][_PLACEHOLDER]
             properties["data"] = {"$ref": _COMPONENTS + _add_stored(schemas, stored, f"{name}Data")}
