@@ -10,9 +10,10 @@ UV := $(TOOLS)/bin/uv
 # `kubectl kustomize` renders deploy/k8s in tests/deploy: Debian's kubernetes-client, unless a
 # kubectl is already installed (another package's /usr/bin/kubectl would conflict with it).
 KUBECTL_PACKAGE := $(if $(shell command -v kubectl 2>/dev/null),,kubernetes-client)
+# pgbouncer: the event store is tested through it in transaction mode (infra/tests/integration).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-lat tesseract-ocr-fra \
 	tesseract-ocr-deu tesseract-ocr-frk libtesseract-dev libleptonica-dev pkg-config g++ chromium \
-	poppler-utils \
+	poppler-utils pgbouncer \
 	$(KUBECTL_PACKAGE)
 PYTEST_ARGS ?=
 
@@ -25,7 +26,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
 
 .PHONY: system
-system: ## Install Debian packages (tesseract and its headers, language data, chromium, poppler) when root
+system: ## Install Debian packages (tesseract and its headers, language data, chromium, poppler, pgbouncer) when root
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

@@ -79,16 +79,16 @@ async def create_key(
     from contracts.errors import InvalidRequest
     from gateway.adapters.api_keys import create_api_key
     from gateway.adapters.migrate import upgrade_async
+    from infra.database import DatabaseAccess
     from infra.eventstore import PostgresEventStore
     from infra.eventstore.migrate import upgrade_async as upgrade_event_store
 
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown:
         raise SystemExit(f"unknown scope {', '.join(unknown)}: choose among {', '.join(SCOPES)}")
-    database_url = _database_url(settings)
-    await upgrade_event_store(database_url)
-    await upgrade_async(database_url)
-    store = await PostgresEventStore.connect(database_url, max_size=1)
+    await upgrade_event_store(settings.direct_database_url())
+    await upgrade_async(settings.direct_database_url())
+    store = await PostgresEventStore.open(DatabaseAccess.of(settings, max_size=1))
     try:
         return await create_api_key(
             store.pool,
@@ -128,6 +128,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
     from gateway.adapters.projection import ReadModelProjection
     from gateway.adapters.search_projection import SearchProjection
     from infra.artifact_stores import artifact_store
+    from infra.database import DatabaseAccess
     from infra.eventstore import PostgresEventStore
     from infra.projections import Projection, ProjectionRunner
     from ingest.adapters.watch_projection import WatchedManifestsProjection
@@ -135,7 +136,7 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
 
     # Alembic runs an event loop of its own: it needs a thread of its own.
     await anyio.to_thread.run_sync(migrate_all, settings)
-    store = await PostgresEventStore.connect(_database_url(settings), max_size=2)
+    store = await PostgresEventStore.open(DatabaseAccess.of(settings, max_size=2))
     projections: list[Projection] = [
         ReadModelProjection(),
         SearchProjection(artifact_store(settings)),
@@ -147,7 +148,3 @@ async def rebuild_projections(settings: Settings) -> dict[str, int]:
         return {p.name: await ProjectionRunner(store, p).rebuild() for p in projections}
     finally:
         await store.close()
-
-
-def _database_url(settings: Settings) -> str:
-    return settings.required_database_url()

@@ -14,9 +14,12 @@ from recto.stack import prepare_state_dir
 
 @contextlib.contextmanager
 def command_database(state_dir: Path, *, create: bool) -> Iterator[str]:
-    """RECTO_DATABASE_URL when set; else the embedded PostgreSQL of `state_dir`, started for
-    the command (created first if `create`), unless `recto up` runs it already."""
-    configured = Settings().database_url
+    """RECTO_DATABASE_DIRECT_URL or RECTO_DATABASE_URL when set (a restore holds a session
+    lock: never through a transaction-mode pooler); else the embedded PostgreSQL of
+    `state_dir`, started for the command (created first if `create`), unless `recto up` runs
+    it already."""
+    settings = Settings()
+    configured = settings.database_direct_url or settings.database_url
     if configured:
         yield configured
         return

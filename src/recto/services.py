@@ -63,7 +63,7 @@ def migrate_all(settings: Settings) -> None:
     from gateway.adapters.migrate import upgrade as upgrade_gateway
     from ingest.adapters.migrate import upgrade as upgrade_ingest
 
-    database_url = settings.required_database_url()
+    database_url = settings.direct_database_url()
     for upgrade_tables in (upgrade, upgrade_ingest, upgrade_exporter, upgrade_gateway):
         upgrade_tables(database_url)
 

@@ -270,12 +270,18 @@ def test_every_service_is_scraped_on_its_metrics_port_and_only_there(
     assert opened == {name: {port} for name, port in served.items()}
 
 
-def test_pgbouncer_only_for_services_without_session_state(render: Render) -> None:
+def test_pgbouncer_carries_queries_and_sessions_go_straight_to_postgresql(
+    render: Render,
+) -> None:
     documents = render(K8S / "overlays" / "pgbouncer")
-    pooled = set()
+    secrets = find(documents, "Secret", "recto-secrets")["stringData"]
+    config = find(documents, "ConfigMap", "recto-config")["data"]
+    assert ":6432/" in secrets["RECTO_DATABASE_URL"]  # the pooler
+    # LISTEN, the session advisory locks and migrations: never through the pooler.
+    assert ":5432/" in secrets["RECTO_DATABASE_DIRECT_URL"]
+    assert config["RECTO_DATABASE_STATEMENT_CACHE_SIZE"] == "0"
     for name in SERVICES:
-        for variable in container(documents, name).get("env", []):
-            if variable["name"] == "RECTO_DATABASE_URL":
-                pooled.add(name)
-    # Relay, gateway and ingest hold session-level advisory locks: never through the pooler.
-    assert pooled == {"analyzer", "exporter"}
+        sources = container(documents, name)["envFrom"]
+        assert {"secretRef": {"name": "recto-secrets"}} in sources
+        overridden = {v["name"] for v in container(documents, name).get("env", [])}
+        assert not overridden & {"RECTO_DATABASE_URL", "RECTO_DATABASE_DIRECT_URL"}

@@ -119,11 +119,15 @@ def asyncapi_document(prefix: str = "recto") -> dict[str, Any]:
     ).to_specification()
     document: dict[str, Any] = specification.to_jsonable()
     schemas: dict[str, Any] = document["components"]["schemas"]
-    # faststream's order of schemas follows its publishers' hashes, which changes with what
-    # else a process imported: stored schemas are added in an order of their own, newest
-    # version first, so it is the older versions' changed definitions that get renamed.
-    for name, schema in sorted(schemas.items(), key=_newest_first):
-        properties = schema.get("properties", {})
+    # In the contracts' order, whatever order faststream lists them in (it varies from one
+    # process to another): the first envelope to use a definition keeps its name.
+    envelopes = [
+        f"{model.__name__}V{version}"
+        for event_type, model in event_types().items()
+        for version in stored_versions(event_type)
+    ]
+    for name in envelopes:
+        properties = schemas[name].get("properties", {})
         if _PLACEHOLDER in properties.get("data", {}):
             stored = properties["data"][_PLACEHOLDER]
             properties["data"] = {"$ref": _COMPONENTS + _add_stored(schemas, stored, f"{name}Data")}
@@ -141,11 +145,6 @@ def asyncapi_document(prefix: str = "recto") -> dict[str, Any]:
         }
     rebased: dict[str, Any] = _rename_refs(document)
     return rebased
-
-
-def _newest_first(item: tuple[str, Any]) -> tuple[str, int]:
-    versioned = re.fullmatch(r"(.+)V(\d+)", item[0])
-    return (versioned[1], -int(versioned[2])) if versioned else (item[0], 0)
 
 
 def _component_key(name: str) -> str:

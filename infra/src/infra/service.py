@@ -13,6 +13,7 @@ import nats.errors
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
+from infra.database import DatabaseAccess
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
 from infra.eventstore.notifications import WakeupSettings
@@ -31,6 +32,9 @@ from infra.natsurls import nats_servers
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
+
+SERVICE_POOL_SIZE = 10
+"""Connections a consumer service's pool may open unless RECTO_DATABASE_POOL_MAX says."""
 
 BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -73,9 +77,11 @@ async def _stop(broker: NatsBroker, client: Client | None) -> None:
 
 
 async def run_service(name: str, settings: Settings, build: Build, stop: asyncio.Event) -> None:
-    database_url, _ = settings.required_database_url(), settings.required_nats_url()
-    await upgrade_async(database_url)
-    store = await PostgresEventStore.connect(database_url, wakeups=WakeupSettings.of(settings))
+    settings.required_nats_url()  # exits, naming the setting, before anything starts
+    await upgrade_async(settings.direct_database_url())
+    store = await PostgresEventStore.open(
+        DatabaseAccess.of(settings, max_size=SERVICE_POOL_SIZE), WakeupSettings.of(settings)
+    )
     parts = await build(settings, store)
     closed = asyncio.Event()
 

@@ -19,6 +19,39 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="postgresql+asyncpg://…; unset: `recto up` starts one"
     )
+    # PostgreSQL in production: pools, pooler, direct connection (ADR 0025, docs/scaling.md).
+    database_direct_url: str | None = Field(
+        default=None,
+        description="PostgreSQL itself (or a session-mode pool) for LISTEN, session advisory "
+        "locks and migrations, when RECTO_DATABASE_URL is a transaction-mode pooler; unset: "
+        "RECTO_DATABASE_URL",
+    )
+    database_pool_min: int = Field(default=1, ge=0, description="connections a pool keeps open")
+    database_pool_max: int | None = Field(
+        default=None,
+        ge=1,
+        description="the process's query pool; unset: gateway 20, services 10, relay 3",
+    )
+    database_session_pool_max: int = Field(
+        default=2, ge=1, description="direct connections for session locks, opened on demand"
+    )
+    database_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared statements per connection; 0 behind PgBouncer in "
+        "transaction mode older than 1.21 or without max_prepared_statements",
+    )
+    database_listen: bool = Field(
+        default=True,
+        description="LISTEN for append wake-ups on the direct URL; off: tailers poll every "
+        "50-100 ms (for a setup with no session connection at all)",
+    )
+    database_engine_pool_size: int = Field(
+        default=2, ge=1, description="SQLAlchemy pool of the analyzer's VLM cache"
+    )
+    database_engine_max_overflow: int = Field(
+        default=0, ge=0, description="connections that pool may open past its size, briefly"
+    )
     nats_url: str | None = Field(default=None, description="nats://…; unset: `recto up` starts one")
     nats_prefix: str = Field(default="recto", description="subject prefix and stream name stem")
     artifacts: Path = Field(default=Path(".state/artifacts"))
@@ -120,6 +153,10 @@ class Settings(BaseSettings):
         if not self.database_url:
             raise MissingSetting("RECTO_DATABASE_URL must be set (postgresql+asyncpg://…)")
         return self.database_url
+
+    def direct_database_url(self) -> str:
+        """Where sessions and migrations go: never through a transaction-mode pooler."""
+        return self.database_direct_url or self.required_database_url()
 
     def required_nats_url(self) -> str:
         if not self.nats_url:

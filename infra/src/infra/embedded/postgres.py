@@ -123,6 +123,19 @@ class EmbeddedPostgres:
         )
         return self
 
+    def make_standby_of(self, primary: EmbeddedPostgres) -> EmbeddedPostgres:
+        """Fill this server's empty data folder with a base backup of the running `primary`,
+        configured to stream from it (`pg_basebackup -R`): once started, it replays what the
+        primary writes and answers read-only queries, a read replica on one machine."""
+        if (self.data_dir / "PG_VERSION").exists():
+            raise EmbeddedPostgresError(f"{self.data_dir} holds a database already")
+        self._run(
+            "pg_basebackup",
+            *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
+            *("-D", str(self.data_dir), "-R", "-X", "stream", "-c", "fast", "--no-sync"),
+        )
+        return self
+
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")

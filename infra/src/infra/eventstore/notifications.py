@@ -1,8 +1,10 @@
 """Append notifications: a committed append wakes the tailing readers of every process.
 
 One PostgreSQL channel carries them. Each process keeps one dedicated connection that LISTENs
-and fires a `Signal` its tailers (relay, projections, feed) wait on; they still poll, slowly,
-as the gap-safe fallback, and at full speed whenever the listener is not connected.
+(on the direct URL: a transaction-mode pooler cannot hold a LISTEN) and fires a `Signal` its
+tailers (relay, projections, feed) wait on; they still poll, slowly, as the gap-safe fallback,
+and at full speed whenever the listener is not connected. NOTIFY itself is an ordinary
+statement: it may go through the pooler.
 
 Sending: `NOTIFY` inside the append's own transaction would serialise every committing append
 behind PostgreSQL's global notification lock, flush to disk included (measured: 8 concurrent
@@ -44,6 +46,8 @@ class WakeupSettings:
     """How often the listening connection is checked, to find one that died silently."""
     reconnect_shortest: float = 0.5
     reconnect_longest: float = 15.0
+    listen: bool = True
+    """False where no session connection is allowed: tailers then poll at full speed."""
 
     @classmethod
     def of(cls, settings: Settings) -> WakeupSettings:
@@ -52,6 +56,7 @@ class WakeupSettings:
             keepalive_seconds=settings.listen_keepalive_seconds,
             reconnect_shortest=settings.outage_backoff_seconds,
             reconnect_longest=settings.outage_backoff_max_seconds,
+            listen=settings.database_listen,
         )
 
 
@@ -80,7 +85,7 @@ class AppendNotifications:
         self._pending = False
 
     def subscribe(self) -> Wakeup:
-        if self._listener is None and not self._stop.is_set():
+        if self._listener is None and not self._stop.is_set() and self.settings.listen:
             self._listener = asyncio.create_task(self._listen())
         return self.signal.subscribe()
 

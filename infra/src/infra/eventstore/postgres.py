@@ -22,6 +22,7 @@ import asyncpg
 
 from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
+from infra.database import DatabaseAccess, asyncpg_dsn
 from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
 from infra.eventstore.encoding import decode_many, encode_event
 from infra.eventstore.notifications import (
@@ -122,27 +123,40 @@ WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version
 """
 
 
-def asyncpg_dsn(database_url: str) -> str:
-    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 class PostgresEventStore:
     def __init__(
-        self, pool: asyncpg.Pool, notifications: AppendNotifications | None = None
+        self,
+        pool: asyncpg.Pool,
+        notifications: AppendNotifications | None = None,
+        sessions: asyncpg.Pool | None = None,
     ) -> None:
+        """`sessions`: connections for session-level advisory locks, on the direct URL when
+        `pool` goes through a transaction-mode pooler (see `infra.database`); else `pool`."""
         self.pool, self.notifications = pool, notifications
+        self.sessions = sessions or pool
 
     @classmethod
     async def connect(
         cls, database_url: str, *, max_size: int = 10, wakeups: WakeupSettings | None = None
     ) -> PostgresEventStore:
-        dsn = asyncpg_dsn(database_url)
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
-        return cls(pool, AppendNotifications(dsn, pool, wakeups or WakeupSettings()))
+        return await cls.open(DatabaseAccess.plain(database_url, max_size=max_size), wakeups)
+
+    @classmethod
+    async def open(
+        cls, access: DatabaseAccess, wakeups: WakeupSettings | None = None
+    ) -> PostgresEventStore:
+        pool = await access.create_pool()
+        sessions = await access.create_session_pool() if access.pooled else pool
+        listener = AppendNotifications(
+            asyncpg_dsn(access.direct_url), pool, wakeups or WakeupSettings()
+        )
+        return cls(pool, listener, sessions)
 
     async def close(self) -> None:
         if self.notifications is not None:
             await self.notifications.close()
+        if self.sessions is not self.pool:
+            await self.sessions.close()
         await self.pool.close()
 
     @property

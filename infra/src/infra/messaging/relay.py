@@ -6,10 +6,11 @@ relay resumes from the later of its checkpoint and the last position JetStream h
 crash between publishing and checkpointing publishes nothing twice.
 
 Only the relay holding a PostgreSQL advisory lock works; others stand by. The lock lives on
-one session, so when the database goes away the relay loses it: it lets go of everything,
-waits (capped, jittered), competes for the lock again — another relay may have won it
-meanwhile, and then this one stands by — and resumes from the checkpoint or JetStream's last
-position. No database or NATS error ends `run`; only `stop` does.
+one session (on the direct URL, never through a transaction-mode pooler), so when the
+database goes away the relay loses it: it lets go of everything, waits (capped, jittered),
+competes for the lock again — another relay may have won it meanwhile, and then this one
+stands by — and resumes from the checkpoint or JetStream's last position. No database or NATS
+error ends `run`; only `stop` does.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class Relay:
             wakeup.close()
 
     async def _lead_or_stand_by(self, stop: asyncio.Event, wakeup: Wakeup) -> None:
-        async with self.store.pool.acquire() as lock_connection:
+        async with self.store.sessions.acquire() as lock_connection:
             self.role = "standby"
             if not await self._wait_for_lock(lock_connection, stop):
                 return

@@ -7,6 +7,7 @@ import signal
 
 import nats
 
+from infra.database import DatabaseAccess
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.notifications import WakeupSettings
 from infra.health import Check, Probe, process_heartbeat, replica_id
@@ -23,6 +24,9 @@ from infra.metrics import RelayMetrics, exposed, process_registry, sample_relay_
 from infra.natsurls import nats_servers
 from infra.settings import Settings
 
+RELAY_POOL_SIZE = 3
+"""Reads, checkpoints and the JetStream resume check; its lock is on a session connection."""
+
 
 def relay_probe(relay: Relay) -> Probe:
     """Ready while active or standing by; recovering means something it needs is failing."""
@@ -36,9 +40,9 @@ def relay_probe(relay: Relay) -> Probe:
 
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
-    database_url, _ = settings.required_database_url(), settings.required_nats_url()
-    store = await PostgresEventStore.connect(
-        database_url, max_size=3, wakeups=WakeupSettings.of(settings)
+    settings.required_nats_url()  # exits, naming the setting, before anything starts
+    store = await PostgresEventStore.open(
+        DatabaseAccess.of(settings, max_size=RELAY_POOL_SIZE), WakeupSettings.of(settings)
     )
     closed = asyncio.Event()
 

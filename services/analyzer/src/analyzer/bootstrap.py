@@ -20,6 +20,7 @@ from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.entrypoints.subscriptions import analyzer_subscriptions
 from infra.artifact_stores import artifact_store
 from infra.artifacts import InMemoryArtifactStore
+from infra.database import engine_options
 from infra.eventstore import PostgresEventStore
 from infra.service import ServiceParts
 from infra.settings import Settings
@@ -38,7 +39,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
     from analyzer.adapters.tesseract import TesseractEngine
 
     artifacts = artifact_store(settings)
-    database = create_async_engine(settings.required_database_url(), pool_size=2)
+    database = create_async_engine(settings.required_database_url(), **engine_options(settings))
     cache = PostgresVlmCache(database)
     await cache.create_table()
     client = httpx.AsyncClient()

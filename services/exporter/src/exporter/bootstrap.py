@@ -20,7 +20,7 @@ async def build(
     settings: Settings, store: PostgresEventStore, *, poll_seconds: float = 1.0
 ) -> ServiceParts:
     # The exporter's own tables exist before the projection that fills them starts.
-    await upgrade_async(settings.required_database_url())
+    await upgrade_async(settings.direct_database_url())
     artifacts = artifact_store(settings)
     urls = GatewayUrls(settings.public_url)
     pages = ExportPorts(artifacts, urls, StoredRegistrations(store))

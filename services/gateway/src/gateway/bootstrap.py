@@ -18,6 +18,13 @@ from gateway.adapters.nats_link import NatsLink
 from gateway.adapters.outages import database_unreachable, describe
 from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.queries import ReadModels
+from gateway.adapters.read_routing import (
+    PrimaryReads,
+    ReadConnections,
+    ReplicaReads,
+    StalenessBound,
+    open_replica_pool,
+)
 from gateway.adapters.search_index import PostgresSearchIndex
 from gateway.adapters.search_projection import SearchProjection
 from gateway.adapters.stall_sweeper import StallSweeper
@@ -30,6 +37,7 @@ from gateway.entrypoints.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 from infra.addresses import AddressPolicy
 from infra.artifact_stores import artifact_store
+from infra.database import DatabaseAccess
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async as upgrade_event_store
 from infra.eventstore.notifications import WakeupSettings
@@ -38,6 +46,9 @@ from infra.settings import Settings
 from infra.wakeups import Wakeup
 
 log = logging.getLogger("gateway")
+
+GATEWAY_POOL_SIZE = 20
+"""Connections the gateway's pool may open unless RECTO_DATABASE_POOL_MAX says."""
 
 
 def create_gateway_app(
@@ -64,13 +75,12 @@ async def running_gateway(
 ) -> AsyncIterator[GatewayContext]:
     """Migrate, connect, start the projection, the feed tailer, the completion watcher and
     the stall sweeper."""
-    database_url = settings.required_database_url()
     if gateway_settings.auth == "off":
         log.warning("RECTO_AUTH=off: the API accepts every request as admin (embedded demo only)")
-    await upgrade_event_store(database_url)
-    await upgrade_async(database_url)
-    store = await PostgresEventStore.connect(
-        database_url, max_size=20, wakeups=WakeupSettings.of(settings)
+    await upgrade_event_store(settings.direct_database_url())
+    await upgrade_async(settings.direct_database_url())
+    store = await PostgresEventStore.open(
+        DatabaseAccess.of(settings, max_size=GATEWAY_POOL_SIZE), WakeupSettings.of(settings)
     )
     nats = (
         NatsLink(
@@ -83,11 +93,13 @@ async def running_gateway(
     )
     projection = ReadModelProjection()
     read_models = ReadModels(store.pool)
+    reads = await _reads(store, projection, gateway_settings, metrics)
     artifacts = artifact_store(settings)
     context = GatewayContext(
         settings=gateway_settings,
         store=store,
         read_models=read_models,
+        reads=ReadModels(reads),
         keys=PostgresKeyStore(store.pool),
         artifacts=artifacts,
         hub=FeedHub(
@@ -102,6 +114,7 @@ async def running_gateway(
             projection.event_types,
             gateway_settings.ready_max_lag_events,
             gateway_settings.ready_timeout_seconds,
+            reads=reads,
         ),
         plan_validator=plan_validator,
         metrics=metrics,
@@ -110,7 +123,7 @@ async def running_gateway(
         consumers=JetStreamConsumers(settings) if settings.nats_url else None,
     )
     sweeper = StallSweeper(
-        store.pool,
+        store.sessions,
         store,
         read_models,
         SweepSettings(
@@ -145,7 +158,36 @@ async def running_gateway(
         await asyncio.gather(*tasks, return_exceptions=True)
         if isinstance(context.consumers, JetStreamConsumers):
             await context.consumers.close()
+        if isinstance(reads, ReplicaReads):
+            await reads.close()
         await store.close()
+
+
+async def _reads(
+    store: PostgresEventStore,
+    projection: ReadModelProjection,
+    settings: GatewaySettings,
+    metrics: GatewayMetrics,
+) -> ReadConnections:
+    """Where the GET endpoints' read-model queries run: the primary, or a read replica while
+    it is within the staleness bound."""
+    if not settings.read_replica_url:
+        return PrimaryReads(store.pool)
+    replica = await open_replica_pool(
+        settings.read_replica_url,
+        max_size=settings.read_replica_pool_max,
+        timeout_seconds=settings.read_replica_timeout_seconds,
+    )
+    return ReplicaReads(
+        store.pool,
+        replica,
+        projection.name,
+        projection.event_types,
+        StalenessBound(settings.read_replica_max_lag_events, settings.read_replica_max_lag_seconds),
+        check_seconds=settings.read_replica_check_seconds,
+        timeout_seconds=settings.read_replica_timeout_seconds,
+        served=lambda source: metrics.read_model_queries.labels(source).inc(),
+    )
 
 
 async def _watch_completions(

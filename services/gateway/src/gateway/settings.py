@@ -98,3 +98,24 @@ class GatewaySettings(BaseSettings):
     artifact_url_seconds: int = Field(
         default=300, ge=1, le=7 * 24 * 3600, description="how long a presigned URL is valid"
     )
+    # A streaming replica for the read models (ADR 0025, docs/scaling.md).
+    read_replica_url: str | None = Field(
+        default=None,
+        description="postgresql+asyncpg://… a streaming replica of the primary; read-model GET "
+        "requests go there while it is within the bounds below, else to the primary",
+    )
+    read_replica_max_lag_events: int = Field(
+        default=100, ge=0, description="events the replica's read models may lack"
+    )
+    read_replica_max_lag_seconds: float = Field(
+        default=5.0, ge=0, description="how old the oldest event they lack may be"
+    )
+    read_replica_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often the replica's lag is measured: the bounds hold to within this",
+    )
+    read_replica_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="connecting to and measuring the replica"
+    )
+    read_replica_pool_max: int = Field(default=10, ge=1, description="connections to the replica")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,16 @@ def settings_for_tests(**overrides: object) -> GatewaySettings:
     }
     values.update(overrides)
     return GatewaySettings.model_validate(values)
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A folder for servers the test owns: under /tmp and world-traversable, since the embedded
+    PostgreSQL runs as `nobody` when root."""
+    folder = Path(tempfile.mkdtemp(prefix="recto-gateway-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

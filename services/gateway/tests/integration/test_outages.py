@@ -8,8 +8,6 @@ themselves, without restarting the gateway.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,15 +21,6 @@ from infra.testing.pipeline import eventually
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
 RECOVERY = 60.0  # generous: a restarted server on a loaded machine
-
-
-@pytest.fixture
-def scratch() -> Iterator[Path]:
-    # Under /tmp and world-traversable: the embedded PostgreSQL runs as `nobody` when root.
-    folder = Path(tempfile.mkdtemp(prefix="recto-outage-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

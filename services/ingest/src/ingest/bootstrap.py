@@ -25,7 +25,7 @@ async def build(
     settings: Settings, store: PostgresEventStore, *, watch: WatchSettings | None = None
 ) -> ServiceParts:
     # Ingest's own tables exist before the projection that fills them starts.
-    await upgrade_async(settings.required_database_url())
+    await upgrade_async(settings.direct_database_url())
     watch = watch or WatchSettings()
     fetcher = HttpxFetcher(AddressPolicy.from_allow_list(settings.fetch_allow))
     ports = IngestPorts(
@@ -41,7 +41,7 @@ async def build(
         idle_sleep=1.0,
     )
     scheduler = WatchScheduler(
-        store.pool, WatchPorts(PostgresWatchedManifests(store.pool), fetcher, store, watch)
+        store.sessions, WatchPorts(PostgresWatchedManifests(store.pool), fetcher, store, watch)
     )
     return ServiceParts(
         subscriptions=ingest_subscriptions(

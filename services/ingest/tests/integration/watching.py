@@ -31,7 +31,7 @@ INTERVAL = 1  # seconds: the smallest a contract allows, so each test lasts a fe
 
 def scheduler_for(store: PostgresEventStore, fetcher: HttpxFetcher) -> WatchScheduler:
     manifests = PostgresWatchedManifests(store.pool)
-    return WatchScheduler(store.pool, WatchPorts(manifests, fetcher, store, FAST))
+    return WatchScheduler(store.sessions, WatchPorts(manifests, fetcher, store, FAST))
 
 
 def projection_of(store: PostgresEventStore) -> BackgroundTask:

@@ -1,4 +1,5 @@
-"""Readiness checks: the database answers, NATS is connected, the read models are not far behind."""
+"""Readiness checks: the database answers, NATS is connected, the read models are not far behind;
+and, for information, where read-model queries go."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import anyio
 
 from gateway.adapters.nats_link import NatsLink
 from gateway.adapters.outages import describe
+from gateway.adapters.read_routing import ReadConnections
 from infra.eventstore import PostgresEventStore
 
 
@@ -29,17 +31,26 @@ class HealthProbe:
         projection_types: Sequence[str],
         max_lag: int,
         timeout_seconds: float = 2.0,
+        *,
+        reads: ReadConnections,
     ) -> None:
         self.store, self.nats_link, self.timeout = store, nats, timeout_seconds
         self.projection, self.types, self.max_lag = projection, list(projection_types), max_lag
+        self.reads = reads
 
     async def checks(self) -> list[Check]:
         """Every check, run together so a dead dependency costs one timeout, not several."""
-        database, nats = await asyncio.gather(self.database(), self.nats())
+        database, nats, reads = await asyncio.gather(
+            self.database(), self.nats(), self.read_models()
+        )
         lag = (
             await self.lag() if database.ok else Check("projection", False, "unknown: no database")
         )
-        return [database, nats, lag]
+        return [database, nats, lag, reads]
+
+    async def read_models(self) -> Check:
+        """Never failing: when the replica cannot serve, the primary does."""
+        return Check("read_models", True, (await self.reads.routing()).detail)
 
     async def database(self) -> Check:
         try:

@@ -1,4 +1,4 @@
-"""Read-model queries behind the API's GET endpoints."""
+"""Read-model queries: the GET endpoints' (perhaps on a replica) and the commands' (primary)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from gateway.adapters.read_routing import PrimaryReads, ReadConnections
 from gateway.adapters.tables import CORPORA, JOB_PAGES, JOBS, MANUSCRIPTS, PAGES, Table
 from gateway.domain.models import CorpusRow, JobPageRow, JobRow, ManuscriptRow, PageRow
 
@@ -14,19 +15,20 @@ Row = TypeVar("Row")
 
 
 class ReadModels:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, source: asyncpg.Pool | ReadConnections) -> None:
+        """`source`: where the queries run; a pool is the primary."""
+        self.source = PrimaryReads(source) if isinstance(source, asyncpg.Pool) else source
 
     async def _one(self, table: Table[Row], key: UUID) -> Row | None:
-        async with self.pool.acquire() as connection:
-            rows = await table.load_by_ids(connection, [key])
+        rows = await self.source.read(lambda connection: table.load_by_ids(connection, [key]))
         return rows[0] if rows else None
 
     async def _page_of(
         self, table: Table[Row], where: str, args: list[Any], order: str, offset: int, limit: int
     ) -> tuple[list[Row], int]:
         n = len(args)
-        async with self.pool.acquire() as connection:
+
+        async def page(connection: asyncpg.Connection) -> tuple[list[Row], int]:
             total = await connection.fetchval(f"SELECT count(*) FROM {table.name} {where}", *args)
             rows = await table.load(
                 connection,
@@ -35,14 +37,17 @@ class ReadModels:
                 offset,
                 limit,
             )
-        return rows, int(total)
+            return rows, int(total)
+
+        return await self.source.read(page)
 
     async def corpus(self, corpus_id: UUID) -> CorpusRow | None:
         return await self._one(CORPORA, corpus_id)
 
     async def corpus_by_slug(self, slug: str) -> CorpusRow | None:
-        async with self.pool.acquire() as connection:
-            rows = await CORPORA.load(connection, "WHERE slug = $1", slug)
+        rows = await self.source.read(
+            lambda connection: CORPORA.load(connection, "WHERE slug = $1", slug)
+        )
         return rows[0] if rows else None
 
     async def corpora(
@@ -85,16 +90,17 @@ class ReadModels:
         column, value = (
             ("manuscript_id", manuscript_id) if manuscript_id else ("corpus_id", corpus_id)
         )
-        records = await self.pool.fetch(
-            f"SELECT page_id, corpus_id FROM gw_pages WHERE {column} = $1 "
-            f'ORDER BY manuscript_id, "index"',
-            value,
+        records = await self.source.read(
+            lambda connection: connection.fetch(
+                f"SELECT page_id, corpus_id FROM gw_pages WHERE {column} = $1 "
+                f'ORDER BY manuscript_id, "index"',
+                value,
+            )
         )
         return [(r["page_id"], r["corpus_id"]) for r in records]
 
     async def pages_by_ids(self, page_ids: list[UUID]) -> list[PageRow]:
-        async with self.pool.acquire() as connection:
-            return await PAGES.load_by_ids(connection, page_ids)
+        return await self.source.read(lambda connection: PAGES.load_by_ids(connection, page_ids))
 
     async def job(self, job_id: UUID) -> JobRow | None:
         return await self._one(JOBS, job_id)
@@ -110,25 +116,29 @@ class ReadModels:
 
     async def job_pages(self, job_id: UUID, *, failed_only: bool = False) -> list[JobPageRow]:
         where = "WHERE job_id = $1" + (" AND failed" if failed_only else "") + " ORDER BY page_id"
-        async with self.pool.acquire() as connection:
-            return await JOB_PAGES.load(connection, where, job_id)
+        return await self.source.read(lambda connection: JOB_PAGES.load(connection, where, job_id))
 
     async def unsettled_pages(self, idle_seconds: float, limit: int) -> list[UUID]:
         """Pages still on their way (not exported, failed or skipped, of no cancelled job),
         untouched for `idle_seconds`, the longest untouched first: the sweeper's candidates."""
-        records = await self.pool.fetch(
-            "SELECT p.page_id FROM gw_pages p LEFT JOIN gw_jobs j ON j.job_id = p.job_id "
-            "WHERE p.status NOT IN ('exported', 'failed', 'skipped') "
-            "AND p.updated_at < now() - make_interval(secs => $1) "
-            "AND NOT coalesce(j.cancelled, false) ORDER BY p.updated_at LIMIT $2",
-            idle_seconds,
-            limit,
+        records = await self.source.read(
+            lambda connection: connection.fetch(
+                "SELECT p.page_id FROM gw_pages p LEFT JOIN gw_jobs j ON j.job_id = p.job_id "
+                "WHERE p.status NOT IN ('exported', 'failed', 'skipped') "
+                "AND p.updated_at < now() - make_interval(secs => $1) "
+                "AND NOT coalesce(j.cancelled, false) ORDER BY p.updated_at LIMIT $2",
+                idle_seconds,
+                limit,
+            )
         )
         return [r["page_id"] for r in records]
 
     async def jobs_due(self) -> list[JobRow]:
-        async with self.pool.acquire() as connection:
-            return await JOBS.load(connection, "WHERE completion_due ORDER BY created_at LIMIT 100")
+        return await self.source.read(
+            lambda connection: JOBS.load(
+                connection, "WHERE completion_due ORDER BY created_at LIMIT 100"
+            )
+        )
 
 
 def _visible(column: str, corpora: frozenset[UUID] | None) -> tuple[str, list[Any]]:

@@ -1,6 +1,7 @@
 """The stall sweeper's loop: one gateway replica at a time sweeps, every tick.
 
-Leadership is a session-level PostgreSQL advisory lock held on a connection of its own: when
+Leadership is a session-level PostgreSQL advisory lock held on a connection of its own (from
+`sessions`, the direct URL's pool: a transaction-mode pooler cannot hold the lock): when
 that replica stops or its connection dies, PostgreSQL releases the lock and a standby, which
 tries again every tick, takes over. A failing sweep is logged and the loop goes on.
 """
@@ -30,14 +31,14 @@ SWEEPER_LOCK = AdvisoryLock.STALL_SWEEPER.value
 class StallSweeper:
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        sessions: asyncpg.Pool,
         store: EventStore,
         candidates: StalledPageCandidates,
         settings: SweepSettings,
         *,
         tick_seconds: float,
     ) -> None:
-        self.pool, self.store, self.candidates = pool, store, candidates
+        self.sessions, self.store, self.candidates = sessions, store, candidates
         self.settings, self.tick_seconds = settings, tick_seconds
         self.leading = False
         self.sweeps = 0
@@ -52,7 +53,7 @@ class StallSweeper:
             await _wait(stop, self.tick_seconds)
 
     async def _lead_if_free(self, stop: asyncio.Event) -> None:
-        async with self.pool.acquire() as connection:
+        async with self.sessions.acquire() as connection:
             if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", SWEEPER_LOCK):
                 return
             try:

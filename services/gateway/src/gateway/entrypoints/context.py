@@ -26,6 +26,9 @@ class GatewayContext:
     settings: GatewaySettings
     store: PostgresEventStore
     read_models: ReadModels
+    """On the primary: what commands check before they act."""
+    reads: ReadModels
+    """What the GET endpoints serve: the read replica's while it is fresh enough."""
     keys: PostgresKeyStore
     artifacts: ArtifactStore
     hub: FeedHub

@@ -50,4 +50,13 @@ async def metrics(context: Context) -> Response:
         context.metrics.projection_lag.set(await context.health.projection_lag())
     except Exception:
         context.metrics.projection_lag.set(float("nan"))
+    routing = await context.health.reads.routing()
+    nan = float("nan")
+    context.metrics.read_replica_in_use.set(1 if routing.source == "replica" else 0)
+    context.metrics.read_replica_lag_events.set(
+        nan if routing.lag_events is None else routing.lag_events
+    )
+    context.metrics.read_replica_lag_seconds.set(
+        nan if routing.lag_seconds is None else routing.lag_seconds
+    )
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class GatewayMetrics:
@@ -27,5 +27,26 @@ class GatewayMetrics:
         self.feed_overflows = Gauge(
             "recto_gateway_feed_slow_disconnects",
             "feed clients dropped for being too slow",
+            registry=self.registry,
+        )
+        self.read_model_queries = Counter(
+            "recto_gateway_read_model_queries",
+            "read-model queries, by the database they ran on (primary or replica)",
+            ["source"],
+            registry=self.registry,
+        )
+        self.read_replica_in_use = Gauge(
+            "recto_gateway_read_replica_in_use",
+            "1 while read-model GET requests go to the read replica, 0 while to the primary",
+            registry=self.registry,
+        )
+        self.read_replica_lag_events = Gauge(
+            "recto_gateway_read_replica_lag_events",
+            "events in the primary's read models not yet in the replica's (bounded; NaN unknown)",
+            registry=self.registry,
+        )
+        self.read_replica_lag_seconds = Gauge(
+            "recto_gateway_read_replica_lag_seconds",
+            "age of the oldest of those events (NaN when unknown)",
             registry=self.registry,
         )

@@ -1,4 +1,8 @@
-"""Read-model endpoints: corpora, manuscripts, pages and jobs."""
+"""Read-model endpoints: corpora, manuscripts, pages and jobs.
+
+They read `context.reads`, which may be a streaming replica within its staleness bound;
+commands check what they act on against the primary (`fresh=True`, `context.read_models`).
+"""
 
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ def _not_found(kind: str, key: UUID) -> HTTPException:
 async def list_corpora(
     context: Context, principal: Reader, offset: Offset = 0, limit: Limit = 50
 ) -> Listing[CorpusOut]:
-    rows, total = await context.read_models.corpora(principal.corpora, offset, limit)
+    rows, total = await context.reads.corpora(principal.corpora, offset, limit)
     return Listing(items=[corpus_view(r) for r in rows], total=total, offset=offset, limit=limit)
 
 
@@ -49,10 +53,10 @@ async def list_corpora(
 async def get_corpus(
     corpus_id: UUID, context: Context, principal: Reader, offset: Offset = 0, limit: Limit = 50
 ) -> CorpusDetail:
-    row = await context.read_models.corpus(corpus_id)
+    row = await context.reads.corpus(corpus_id)
     if row is None or not principal.may_see(corpus_id):
         raise _not_found("corpus", corpus_id)
-    manuscripts, total = await context.read_models.manuscripts_of(corpus_id, offset, limit)
+    manuscripts, total = await context.reads.manuscripts_of(corpus_id, offset, limit)
     listing: Listing[ManuscriptOut] = Listing(
         items=[manuscript_view(m) for m in manuscripts], total=total, offset=offset, limit=limit
     )
@@ -60,16 +64,18 @@ async def get_corpus(
 
 
 async def visible_manuscript(
-    context: Context, principal: Principal, manuscript_id: UUID
+    context: Context, principal: Principal, manuscript_id: UUID, *, fresh: bool = False
 ) -> ManuscriptRow:
-    row = await context.read_models.manuscript(manuscript_id)
+    row = await (context.read_models if fresh else context.reads).manuscript(manuscript_id)
     if row is None or not principal.may_see(row.corpus_id):
         raise _not_found("manuscript", manuscript_id)
     return row
 
 
-async def visible_page(context: Context, principal: Principal, page_id: UUID) -> PageRow:
-    row = await context.read_models.page(page_id)
+async def visible_page(
+    context: Context, principal: Principal, page_id: UUID, *, fresh: bool = False
+) -> PageRow:
+    row = await (context.read_models if fresh else context.reads).page(page_id)
     if row is None or not principal.may_see(row.corpus_id):
         raise _not_found("page", page_id)
     return row
@@ -90,7 +96,7 @@ async def list_pages(
     limit: Limit = 100,
 ) -> Listing[PageOut]:
     await visible_manuscript(context, principal, manuscript_id)
-    rows, total = await context.read_models.pages_of(manuscript_id, status, offset, limit)
+    rows, total = await context.reads.pages_of(manuscript_id, status, offset, limit)
     return Listing(items=[page_view(r) for r in rows], total=total, offset=offset, limit=limit)
 
 
@@ -112,14 +118,14 @@ async def list_jobs(
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Listing[JobOut]:
-    rows, total = await context.read_models.jobs(principal.corpora, status, offset, limit)
+    rows, total = await context.reads.jobs(principal.corpora, status, offset, limit)
     return Listing(items=[job_view(r, []) for r in rows], total=total, offset=offset, limit=limit)
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
 async def get_job(job_id: UUID, context: Context, principal: Reader) -> JobOut:
-    row = await context.read_models.job(job_id)
+    row = await context.reads.job(job_id)
     if row is None or not principal.may_see(row.corpus_id):
         raise _not_found("job", job_id)
-    failed = await context.read_models.job_pages(job_id, failed_only=True)
+    failed = await context.reads.job_pages(job_id, failed_only=True)
     return job_view(row, failed)

@@ -158,7 +158,7 @@ async def post_manuscript_transcriptions(
 ) -> ManuscriptImportOut:
     """Import a whole manuscript's transcriptions: each file goes to the page whose image or
     label it names, or, for the rest, in order when as many pages are left."""
-    manuscript = await visible_manuscript(context, principal, manuscript_id)
+    manuscript = await visible_manuscript(context, principal, manuscript_id, fresh=True)
     check_corpus(principal, manuscript.corpus_id)
     data, _ = await _file_of(request, context.settings.upload_max_bytes)
     limit = context.settings.transcription_max_bytes

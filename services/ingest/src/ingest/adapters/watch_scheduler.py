@@ -1,6 +1,7 @@
 """The watch scheduler: one replica at a time sweeps the watched manifests.
 
-Leadership is a session-level PostgreSQL advisory lock held on a connection of its own: when
+Leadership is a session-level PostgreSQL advisory lock held on a connection of its own (from
+`sessions`, the direct URL's pool: a transaction-mode pooler cannot hold the lock): when
 that replica stops or its connection dies, PostgreSQL releases the lock and a standby, which
 retries every few seconds, takes over. A failing sweep is logged and the loop goes on.
 """
@@ -23,9 +24,9 @@ WATCH_LOCK = AdvisoryLock.WATCH_SCHEDULER.value
 
 class WatchScheduler:
     def __init__(
-        self, pool: asyncpg.Pool, ports: WatchPorts, *, lock_key: int = WATCH_LOCK
+        self, sessions: asyncpg.Pool, ports: WatchPorts, *, lock_key: int = WATCH_LOCK
     ) -> None:
-        self.pool, self.ports, self.lock_key = pool, ports, lock_key
+        self.sessions, self.ports, self.lock_key = sessions, ports, lock_key
         self.leading = False
         self.sweeps = 0
         self.last_report: SweepReport | None = None
@@ -40,7 +41,7 @@ class WatchScheduler:
             await _wait(stop, settings.lock_retry_seconds)
 
     async def _lead_if_free(self, stop: asyncio.Event) -> None:
-        async with self.pool.acquire() as connection:
+        async with self.sessions.acquire() as connection:
             if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
                 return
             try:
