@@ -11,7 +11,7 @@ DIRECT = "postgresql+asyncpg://recto@postgres:5432/recto"
 
 def test_without_a_direct_url_everything_takes_the_one_url_with_the_processs_pool_size() -> None:
     access = DatabaseAccess.of(Settings(database_url=DIRECT), max_size=20)
-    assert (access.url, access.direct_url, access.pooled) == (DIRECT, DIRECT, False)
+    assert (access.url, access.direct_url) == (DIRECT, DIRECT)
     assert (access.min_size, access.max_size, access.statement_cache_size) == (1, 20, 100)
     assert access.listen
 
@@ -27,7 +27,7 @@ def test_behind_a_pooler_sessions_take_the_direct_url_and_the_settings_win() -> 
         database_listen=False,
     )
     access = DatabaseAccess.of(settings, max_size=20)
-    assert (access.url, access.direct_url, access.pooled) == (URL, DIRECT, True)
+    assert (access.url, access.direct_url) == (URL, DIRECT)
     assert (access.min_size, access.max_size, access.session_pool_max) == (0, 4, 1)
     assert access.statement_cache_size == 0
     assert not access.listen

@@ -130,8 +130,8 @@ class PostgresEventStore:
         notifications: AppendNotifications | None = None,
         sessions: asyncpg.Pool | None = None,
     ) -> None:
-        """`sessions`: connections for session-level advisory locks, on the direct URL when
-        `pool` goes through a transaction-mode pooler (see `infra.database`); else `pool`."""
+        """`sessions`: connections for session-level advisory locks, on the direct URL (see
+        `infra.database`); `pool` itself when not given (a pool with asyncpg's reset)."""
         self.pool, self.notifications = pool, notifications
         self.sessions = sessions or pool
 
@@ -146,7 +146,8 @@ class PostgresEventStore:
         cls, access: DatabaseAccess, wakeups: WakeupSettings | None = None
     ) -> PostgresEventStore:
         pool = await access.create_pool()
-        sessions = await access.create_session_pool() if access.pooled else pool
+        # Session locks never share the query pool, whose connections are not reset.
+        sessions = await access.create_session_pool()
         listener = AppendNotifications(
             asyncpg_dsn(access.direct_url), pool, wakeups or WakeupSettings()
         )

@@ -21,7 +21,7 @@ from typing import Literal, Protocol, TypeVar
 import asyncpg
 
 from gateway.adapters.outages import database_unreachable, describe
-from infra.database import asyncpg_dsn
+from infra.database import QueryConnection, asyncpg_dsn
 
 T = TypeVar("T")
 Source = Literal["primary", "replica"]
@@ -170,5 +170,9 @@ def _replica_failed(error: BaseException) -> bool:
 async def open_replica_pool(url: str, *, max_size: int, timeout_seconds: float) -> asyncpg.Pool:
     """Connections open on demand: a replica down at start-up only sends reads to the primary."""
     return await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=0, max_size=max_size, timeout=timeout_seconds
+        asyncpg_dsn(url),
+        min_size=0,
+        max_size=max_size,
+        timeout=timeout_seconds,
+        connection_class=QueryConnection,  # reads only: nothing to reset
     )
