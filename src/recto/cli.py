@@ -222,6 +222,14 @@ def evaluate(
     gateway: Annotated[
         str | None, typer.Option(help="the running gateway for --through-pipeline")
     ] = None,
+    layout: Annotated[
+        str,
+        typer.Option(
+            help="whose regions are read: `engine` (its own layout analysis, end to end) or "
+            "`ground-truth` (each region of the ground truth cut out and read alone: "
+            "recognition apart from segmentation)"
+        ),
+    ] = "engine",
     api_key: ApiKey = None,
     state_dir: StateDir = Path(".recto/eval"),
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
@@ -237,6 +245,10 @@ def evaluate(
     choices = sum(1 for given in (profile, plan, language) if given)
     if choices > 1:
         raise typer.BadParameter("give at most one of --profile, --plan and --language")
+    if layout not in ("engine", "ground-truth"):
+        raise typer.BadParameter("--layout is `engine` or `ground-truth`")
+    if layout == "ground-truth" and through_pipeline:
+        raise typer.BadParameter("the pipeline reads with its own layout: no --through-pipeline")
     evaluate_command(
         gt_dir,
         profile=profile,
@@ -248,6 +260,7 @@ def evaluate(
         state_dir=state_dir,
         as_json=as_json,
         console=console,
+        layout="ground-truth" if layout == "ground-truth" else "engine",
     )
 
 

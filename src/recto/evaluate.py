@@ -14,6 +14,7 @@ from rich.table import Table
 
 from analyzer.application.evaluation import (
     EvaluationReport,
+    Layout,
     PageEvaluation,
     PlanChoice,
     by_collection,
@@ -48,9 +49,11 @@ def plan_choice(profile: str | None, plan_file: Path | None, languages: list[str
     return by_collection(profiles)
 
 
-async def evaluate_originals(gt_dir: Path, choose: PlanChoice) -> EvaluationReport:
+async def evaluate_originals(
+    gt_dir: Path, choose: PlanChoice, layout: Layout = "engine"
+) -> EvaluationReport:
     async with httpx.AsyncClient() as client:
-        return await evaluate_folder(gt_dir, evaluation_ports(client), choose)
+        return await evaluate_folder(gt_dir, evaluation_ports(client), choose, layout)
 
 
 def evaluate_command(
@@ -65,9 +68,10 @@ def evaluate_command(
     state_dir: Path,
     as_json: bool,
     console: Console,
+    layout: Layout = "engine",
 ) -> None:
     choose = plan_choice(profile, plan_file, languages)
-    report = anyio.run(evaluate_originals, gt_dir, choose)
+    report = anyio.run(evaluate_originals, gt_dir, choose, layout)
     pipeline: EvaluationReport | None = None
     if through_pipeline:
         from recto.evaluate_pipeline import evaluate_through_pipeline
@@ -102,6 +106,8 @@ def _candidates(page: PageEvaluation) -> str:
 
 def report_table(report: EvaluationReport, pipeline: EvaluationReport | None = None) -> Table:
     title = f"Recto (Tesseract {report.engine_version or '?'}) on {report.gt_dir}"
+    if report.layout == "ground-truth":
+        title += ", regions of the ground truth"
     table = Table(title=title)
     columns = ["page", "read with", "ppi", "CER", "WER"]
     if pipeline is not None:

@@ -128,3 +128,48 @@ def test_alto_lines_in_file_order_with_their_strings_joined(tmp_path: Path) -> N
     assert page is not None
     assert (page.format, page.text) == ("alto", "Qⁱ me\n\nmetroit")
     assert page.text == extract(str(xml)).text
+
+
+def outlined(id_: str, text: str, points: str) -> str:
+    """A region with an outline, its text on itself and on one line."""
+    inner = region(id_, text, text).removeprefix(f'<TextRegion id="{id_}">')
+    return f'<TextRegion id="{id_}"><Coords points="{points}"/>{inner}'
+
+
+def test_region_boxes_are_those_of_the_text_read_in_its_order(tmp_path: Path) -> None:
+    regions = (
+        outlined("a", "oben", "10,10 90,10 90,30 10,30")
+        + outlined("b", "Fußnote", "5,80 95,80 95,95 5,95")
+        + outlined("c", "Seitenzahl", "40,1 60,1 55,8")
+        + outlined("d", "", "0,0 1,1 0,1")
+    )
+    xml = page_file(tmp_path, ORDERED, regions)
+
+    page = read_ground_truth(xml, tmp_path)
+
+    assert page is not None
+    # a then c, as the reading order has them; b (outside it) and d (empty) have no box.
+    assert page.text == "oben\nSeitenzahl"
+    assert page.regions == ((10, 10, 91, 31), (40, 1, 61, 9))
+
+
+def test_alto_text_blocks_with_lines_give_the_boxes(tmp_path: Path) -> None:
+    (tmp_path / "f1.jpg").write_bytes(b"")
+    xml = tmp_path / "f1.xml"
+    xml.write_text(
+        '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><Description>'
+        "<sourceImageInformation><fileName>f1.jpg</fileName></sourceImageInformation>"
+        "</Description><Layout><Page><PrintSpace>"
+        '<TextBlock HPOS="12" VPOS="20" WIDTH="100.5" HEIGHT="30">'
+        '<TextLine><String CONTENT="eins"/></TextLine></TextBlock>'
+        '<TextBlock HPOS="0" VPOS="0" WIDTH="5" HEIGHT="5"/>'
+        '<TextBlock HPOS="3" VPOS="60" WIDTH="50" HEIGHT="10">'
+        '<TextLine><String CONTENT="zwei"/></TextLine></TextBlock>'
+        "</PrintSpace></Page></Layout></alto>",
+        encoding="utf-8",
+    )
+
+    page = read_ground_truth(xml, tmp_path)
+
+    assert page is not None
+    assert page.regions == ((12, 20, 113, 51), (3, 60, 54, 71))

@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from pydantic import BaseModel
@@ -23,7 +23,7 @@ from analyzer.application.cer import character_errors, word_errors
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import CorpusProfile, load_profiles
 from analyzer.formats.ground_truth import GroundTruthPage, find_ground_truth
-from analyzer.formats.images import image_size
+from analyzer.formats.images import crop_regions, image_size
 from contracts import CandidateResult, EngineStep, PageAnalysis, Plan
 
 PlanChoice = Callable[[GroundTruthPage], tuple[Plan, CorpusProfile]]
@@ -84,6 +84,12 @@ def tesseract_plan(languages: Sequence[str]) -> Plan:
     return Plan(primary=EngineStep(engine="tesseract", languages=list(languages)))
 
 
+Layout = Literal["engine", "ground-truth"]
+"""Whose regions are read: the engine's own (end to end, layout analysis included), or the
+ground truth's, each region cut out and read alone (recognition apart from segmentation, as
+OCR-D evaluates a recogniser on ground-truth segmentation)."""
+
+
 class CandidateEvaluation(BaseModel):
     engine: str
     languages: list[str]
@@ -112,6 +118,7 @@ class PageEvaluation(BaseModel):
     wer: float | None = None
     seconds: float
     candidates: list[CandidateEvaluation] = []
+    layout: Layout = "engine"
     text: str = ""
     note: str | None = None
 
@@ -125,6 +132,7 @@ class EvaluationReport(BaseModel):
     mean_wer: float | None
     micro_wer: float | None
     seconds: float
+    layout: Layout = "engine"
 
 
 def recognised_text(analysis: PageAnalysis) -> str:
@@ -134,7 +142,10 @@ def recognised_text(analysis: PageAnalysis) -> str:
 
 
 async def evaluate_folder(
-    gt_dir: Path, ports: AnalyzerPorts, choose: PlanChoice | None = None
+    gt_dir: Path,
+    ports: AnalyzerPorts,
+    choose: PlanChoice | None = None,
+    layout: Layout = "engine",
 ) -> EvaluationReport:
     """Run the chosen plan (by default the page's collection profile) on every GT page."""
     choose = choose or by_collection(ports.profiles)
@@ -143,12 +154,19 @@ async def evaluate_folder(
     for truth in await anyio.to_thread.run_sync(find_ground_truth, gt_dir):
         plan, profile = choose(truth)
         data = await anyio.Path(truth.image).read_bytes()
-        size = image_size(data)
-        page = PageInput(data, hashlib.sha256(data).hexdigest(), size, size, truth.image.name)
-        evaluation, engine_version = await evaluate_page(gt_dir, truth, page, plan, profile, ports)
+        if layout == "ground-truth":
+            evaluation, engine_version = await evaluate_regions(
+                gt_dir, truth, data, plan, profile, ports
+            )
+        else:
+            page = _page_input(data, truth.image.name)
+            evaluation, engine_version = await evaluate_page(
+                gt_dir, truth, page, plan, profile, ports
+            )
         version = version or engine_version
         pages.append(evaluation)
-    return summarise(str(gt_dir), pages, version, time.perf_counter() - started)
+    report = summarise(str(gt_dir), pages, version, time.perf_counter() - started)
+    return report.model_copy(update={"layout": layout})
 
 
 async def evaluate_page(
@@ -175,6 +193,45 @@ async def evaluate_page(
     return score_page(root, truth, analysis, seconds, candidates), analysis.engine.version
 
 
+_GT_LAYOUT = {"layout": "ground-truth"}
+
+
+async def evaluate_regions(
+    root: Path,
+    truth: GroundTruthPage,
+    data: bytes,
+    plan: Plan,
+    profile: CorpusProfile,
+    ports: AnalyzerPorts,
+) -> tuple[PageEvaluation, str | None]:
+    """One page read region by region on the ground truth's layout, in its reading order.
+
+    A region no engine could read counts as read empty (its text all deletions)."""
+    started = time.perf_counter()
+    crops = await anyio.to_thread.run_sync(crop_regions, data, truth.regions)
+    texts, analyses = [], []
+    for crop in crops:
+        log = await run_plan(plan, _page_input(crop, truth.image.name), ports, profile)
+        if log.kept is not None and log.kept.outcome.analysis is not None:
+            analyses.append(log.kept.outcome.analysis)
+            texts.append(recognised_text(log.kept.outcome.analysis))
+    seconds = time.perf_counter() - started
+    unread = len(crops) - len(analyses)
+    if not analyses:
+        why = "no region was read" if crops else "no region outlines in the ground truth"
+        return unread_page(root, truth, seconds, why).model_copy(update=_GT_LAYOUT), None
+    text = "\n".join(t for t in texts if t)
+    evaluation = score_page(root, truth, analyses[0], seconds, text=text)
+    note = evaluation.note or (f"{unread} of {len(crops)} regions unread" if unread else None)
+    evaluation = evaluation.model_copy(update={**_GT_LAYOUT, "note": note})
+    return evaluation, analyses[0].engine.version
+
+
+def _page_input(data: bytes, name: str) -> PageInput:
+    size = image_size(data)
+    return PageInput(data, hashlib.sha256(data).hexdigest(), size, size, name)
+
+
 def unread_page(root: Path, truth: GroundTruthPage, seconds: float, note: str) -> PageEvaluation:
     return PageEvaluation(**_page_facts(root, truth), seconds=seconds, note=note)
 
@@ -185,9 +242,10 @@ def score_page(
     analysis: PageAnalysis,
     seconds: float,
     candidates: list[CandidateEvaluation] | None = None,
+    text: str | None = None,
 ) -> PageEvaluation:
-    """A page's analysis scored against its ground truth."""
-    text = recognised_text(analysis)
+    """A page's analysis (or `text` read with it) scored against its ground truth."""
+    text = recognised_text(analysis) if text is None else text
     chars, words = character_errors(truth.text, text), word_errors(truth.text, text)
     return PageEvaluation(
         **_page_facts(root, truth),

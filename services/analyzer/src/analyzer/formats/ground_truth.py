@@ -8,6 +8,10 @@ document order. A region's text is its own `TextEquiv` (the lowest `index`, else
 whose regions carry no text at all is read a level down, from its lines, as
 `dinglehopper --textequiv-level line` would. ALTO: every `TextLine` in its own order, its
 `String`s joined by spaces.
+
+Each page also keeps the boxes of its text regions in reading order (PAGE `TextRegion`s, ALTO
+`TextBlock`s), so recognition can be measured on the ground truth's own layout, as OCR-D
+measures a recogniser apart from segmentation.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _GROUPS = frozenset(
 )
 
 Level = Literal["region", "line"]
+Box = tuple[int, int, int, int]
+"""left, top, right, bottom in image pixels"""
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class GroundTruthPage:
     format: str  # "page" or "alto"
     segments: list[str]  # region (or line) texts in reading order, joined by line breaks
     level: str = "line"  # "region" or "line": what a segment is
+    regions: tuple[Box, ...] = ()  # boxes of the text regions with text, in reading order
 
     @property
     def text(self) -> str:
@@ -48,17 +55,19 @@ def read_ground_truth(xml: Path, root: Path) -> GroundTruthPage | None:
     """The page this file describes, or None when it is neither PAGE nor ALTO or has no image."""
     tree = etree.parse(str(xml))
     namespace = etree.QName(tree.getroot()).namespace or ""
-    level: str = "line"
+    level: Level = "line"
     if "primaresearch.org/PAGE" in namespace:
         segments = page_segments(tree, "region")
         if not segments:
             segments = page_segments(tree, "line")
         else:
             level = "region"
+        boxes = page_region_boxes(tree, level)
         names = tree.xpath("//p:Page/@imageFilename", namespaces={"p": namespace})
         kind = "page"
     elif "standards/alto" in namespace:
         segments = alto_segments(tree)
+        boxes = alto_block_boxes(tree)
         names = tree.xpath(
             "//a:sourceImageInformation/a:fileName/text()", namespaces={"a": namespace}
         )
@@ -66,11 +75,22 @@ def read_ground_truth(xml: Path, root: Path) -> GroundTruthPage | None:
     else:
         return None
     image = _find_image(xml, root, [str(n).strip() for n in names])
-    return None if image is None else GroundTruthPage(xml, image, kind, segments, level)
+    if image is None:
+        return None
+    return GroundTruthPage(xml, image, kind, segments, level, tuple(boxes))
 
 
 def page_segments(tree: etree._ElementTree, level: Level) -> list[str]:
     """Texts of the regions in reading order (at `level`), empty ones left out."""
+    return [text for text, _ in _read_regions(tree, level)]
+
+
+def page_region_boxes(tree: etree._ElementTree, level: Level) -> list[Box]:
+    """Boxes of the regions `page_segments` reads, in the same order."""
+    return [box for _, box in _read_regions(tree, level) if box is not None]
+
+
+def _read_regions(tree: etree._ElementTree, level: Level) -> list[tuple[str, Box | None]]:
     ns = {"p": etree.QName(tree.getroot()).namespace or ""}
     order = tree.find(".//p:ReadingOrder", ns)
     if order is None:
@@ -79,8 +99,18 @@ def page_segments(tree: etree._ElementTree, level: Level) -> list[str]:
         regions = []
         for group in order.iterfind("./*", ns):
             regions += _regions_in_group(group, tree, ns)
-    texts = [_region_text(region, ns, level) for region in regions]
-    return [text for text in texts if text != ""]
+    read = [(_region_text(region, ns, level), _box(region, ns)) for region in regions]
+    return [(text, box) for text, box in read if text != ""]
+
+
+def _box(region: etree._Element, ns: dict[str, str]) -> Box | None:
+    coords = region.find("./p:Coords", ns)
+    try:
+        points = [tuple(int(float(n)) for n in p.split(",")) for p in coords.get("points").split()]
+    except (AttributeError, ValueError):  # no outline, or an unreadable one
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (min(xs), min(ys), max(xs) + 1, max(ys) + 1) if points else None
 
 
 def _regions_in_group(
@@ -151,6 +181,22 @@ def alto_segments(tree: etree._ElementTree) -> list[str]:
         " ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", ns))
         for line in tree.iterfind(".//a:TextLine", ns)
     ]
+
+
+def alto_block_boxes(tree: etree._ElementTree) -> list[Box]:
+    """Boxes of the ALTO `TextBlock`s that hold lines, in file order."""
+    ns = {"a": etree.QName(tree.getroot()).namespace or ""}
+    boxes = []
+    for block in tree.iterfind(".//a:TextBlock", ns):
+        if block.find("a:TextLine", ns) is None:
+            continue
+        try:
+            left, top = float(block.get("HPOS", "")), float(block.get("VPOS", ""))
+            width, height = float(block.get("WIDTH", "")), float(block.get("HEIGHT", ""))
+        except ValueError:
+            continue
+        boxes.append((int(left), int(top), int(left + width) + 1, int(top + height) + 1))
+    return boxes
 
 
 def _find_image(xml: Path, root: Path, names: list[str]) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from PIL import Image
 
@@ -41,3 +42,23 @@ def credible(resolution: float | None) -> float | None:
     """The resolution when an engine can use it; None for the 1 dpi of aspect-only tags & co."""
     low, high = CREDIBLE_PPI
     return resolution if resolution is not None and low <= resolution <= high else None
+
+
+def crop_regions(data: bytes, boxes: Sequence[tuple[int, int, int, int]]) -> list[bytes]:
+    """Each box of the image cut out, losslessly (PNG), with the image's declared resolution.
+
+    Boxes are clamped to the image; one that lies wholly outside it gives no crop."""
+    resolution = declared_resolution(data)
+    crops = []
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "I;16"):
+            image = image.convert("RGB")
+        for left, top, right, bottom in boxes:
+            box = (max(left, 0), max(top, 0), min(right, image.width), min(bottom, image.height))
+            if box[0] >= box[2] or box[1] >= box[3]:
+                continue
+            out = io.BytesIO()
+            extra = {"dpi": (resolution, resolution)} if resolution else {}
+            image.crop(box).save(out, format="PNG", **extra)
+            crops.append(out.getvalue())
+    return crops
