@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import nats
 
 from infra.eventstore import PostgresEventStore
+from infra.eventstore.migrate import upgrade_async
 from infra.eventstore.notifications import WakeupSettings
 from infra.health import Check, Probe, process_heartbeat
 from infra.messaging.backoff import Backoff
@@ -21,6 +21,7 @@ from infra.messaging.readiness import database_probe, nats_probe
 from infra.messaging.relay import Relay
 from infra.natsurls import nats_servers
 from infra.settings import Settings
+from infra.signals import stop_on_signals
 
 
 def relay_probe(relay: Relay) -> Probe:
@@ -36,6 +37,7 @@ def relay_probe(relay: Relay) -> Probe:
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
     database_url, _ = settings.required_database_url(), settings.required_nats_url()
+    await upgrade_async(database_url)
     store = await PostgresEventStore.connect(
         database_url, max_size=3, wakeups=WakeupSettings.of(settings)
     )
@@ -74,11 +76,7 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def main() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_relay(Settings(), stop)
+    await run_relay(Settings(), stop_on_signals())
 
 
 if __name__ == "__main__":

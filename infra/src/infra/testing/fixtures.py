@@ -14,6 +14,7 @@ from infra.settings import Settings
 from infra.testing.corpora import corpora_root
 from infra.testing.databases import (
     clone_database,
+    create_database,
     create_template,
     drop_database,
     with_database,
@@ -47,6 +48,14 @@ def template_database(postgres_admin_url: str) -> Iterator[str]:
 def database_url(postgres_admin_url: str, template_database: str) -> Iterator[str]:
     """A freshly migrated database of this test's own."""
     name = clone_database(postgres_admin_url, template_database)
+    yield with_database(postgres_admin_url, name)
+    drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def empty_database_url(postgres_admin_url: str) -> Iterator[str]:
+    """A database of this test's own with no table at all, not even the event store's."""
+    name = create_database(postgres_admin_url)
     yield with_database(postgres_admin_url, name)
     drop_database(postgres_admin_url, name)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import httpx
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from analyzer.adapters.event_history import StoredPageImages, StoredPlans
 from analyzer.adapters.null_engine import NullEngine
@@ -38,8 +37,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
     from analyzer.adapters.tesseract import TesseractEngine
 
     artifacts = artifact_store(settings)
-    database = create_async_engine(settings.required_database_url(), pool_size=2)
-    cache = PostgresVlmCache(database)
+    cache = PostgresVlmCache(store.pool)
     await cache.create_table()
     client = httpx.AsyncClient()
     vlm = VlmEngine(VlmSettings.from_env(), cache, artifacts, client, name="vlm")
@@ -66,7 +64,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
         subscriptions=analyzer_subscriptions(
             ports, store, max_deliver=settings.max_deliver, ack_wait=settings.ack_wait_seconds
         ),
-        closers=[client.aclose, database.dispose],
+        closers=[client.aclose],
     )
 
 

@@ -2,10 +2,11 @@
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from analyzer.adapters.vlm_cache import InMemoryVlmCache, PostgresVlmCache, VlmCache, cache_key
+from infra.eventstore import asyncpg_dsn
 
 IMAGE = "ab" * 32
 
@@ -64,9 +65,9 @@ class TestInMemoryVlmCache(VlmCacheContract):
 class TestPostgresVlmCache(VlmCacheContract):
     @pytest.fixture
     async def cache(self, database_url: str) -> AsyncIterator[VlmCache]:
-        engine = create_async_engine(database_url)
-        cache = PostgresVlmCache(engine)
+        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=2)
+        cache = PostgresVlmCache(pool)
         await cache.create_table()
         await cache.create_table()  # every replica may run it at start: twice is harmless
         yield cache
-        await engine.dispose()
+        await pool.close()
