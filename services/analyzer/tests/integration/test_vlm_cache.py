@@ -1,5 +1,6 @@
 """One contract for both VLM caches: the in-memory twin and PostgreSQL (`vlm_cache` table)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -71,3 +72,20 @@ class TestPostgresVlmCache(VlmCacheContract):
         await cache.create_table()  # every replica may run it at start: twice is harmless
         yield cache
         await pool.close()
+
+
+@pytest.mark.integration
+async def test_replicas_starting_together_create_the_table_once(database_url: str) -> None:
+    pools = [
+        await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=1)
+        for _ in range(4)
+    ]
+    try:
+        await asyncio.gather(*(PostgresVlmCache(pool).create_table() for pool in pools))
+
+        cache = PostgresVlmCache(pools[0])
+        await cache.put("k" * 64, "answer", "model-a")
+        assert await cache.get("k" * 64) == "answer"
+    finally:
+        for pool in pools:
+            await pool.close()

@@ -6,13 +6,14 @@ stale entry. `InMemoryVlmCache` is the twin of `PostgresVlmCache` for tests and 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import asyncpg
+
+from infra.locks import AdvisoryLock
 
 
 def cache_key(image_sha256: str, prompt: str, model: str, parameters: Mapping[str, Any]) -> str:
@@ -63,9 +64,12 @@ class PostgresVlmCache:
         self.pool = pool
 
     async def create_table(self) -> None:
-        # Another replica creating it at the same moment: `IF NOT EXISTS` races, harmlessly.
-        with contextlib.suppress(asyncpg.DuplicateTableError, asyncpg.UniqueViolationError):
-            await self.pool.execute(_CREATE)
+        # Replicas start together, and `IF NOT EXISTS` does not make two creations safe.
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock($1)", AdvisoryLock.VLM_CACHE_TABLE.value
+            )
+            await connection.execute(_CREATE)
 
     async def get(self, key: str) -> str | None:
         response: str | None = await self.pool.fetchval(_GET, key)
