@@ -50,12 +50,10 @@ async def _serve(name: str, settings: Settings) -> None:
 
 async def serve_gateway(settings: Settings) -> None:
     """The gateway with the analyzer's plan validator: a bad plan is a 422 at submission."""
-    import uvicorn
-
     from analyzer.application.plans import validate_plan
     from analyzer.application.prompts import PromptTemplates
     from gateway.bootstrap import create_gateway_app
-    from gateway.entrypoints.server import server_config
+    from gateway.entrypoints.server import GatewayServer, server_config
     from gateway.settings import GatewaySettings
 
     own = GatewaySettings()
@@ -63,7 +61,7 @@ async def serve_gateway(settings: Settings) -> None:
     app = create_gateway_app(settings, own, plan_validator=check_plan)
     config = server_config(app, own, log_config=None, access_log=False)
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
-    await uvicorn.Server(config).serve()
+    await GatewayServer(config).serve()
 
 
 def every_migration() -> list[Migrations]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import anyio
 import asyncpg
 
-from infra.eventstore.postgres import asyncpg_dsn
+from infra.databaseurls import asyncpg_dsn
 from infra.locks import AdvisoryLock
 
 if TYPE_CHECKING:

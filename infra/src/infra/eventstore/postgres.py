@@ -22,6 +22,7 @@ import asyncpg
 
 from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
+from infra.databaseurls import asyncpg_dsn
 from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
 from infra.eventstore.encoding import decode_many, encode_event
 from infra.eventstore.notifications import (
@@ -114,10 +115,6 @@ _READ_STREAM = f"""
 SELECT {_COLUMNS} FROM events
 WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version
 """
-
-
-def asyncpg_dsn(database_url: str) -> str:
-    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 class PostgresEventStore:

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from PIL import Image
 
-from analyzer import analyze_page
+from analyzer.application.analyze_page import analyze_page
 from analyzer.adapters.null_engine import NullEngine
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.adapters.vlm import VlmEngine
