@@ -1,5 +1,6 @@
 """The append-only event store: the port, its PostgreSQL adapter and its in-memory twin."""
 
+from infra.databaseurls import asyncpg_dsn
 from infra.eventstore.api import (
     ANY,
     NO_STREAM,
@@ -9,7 +10,7 @@ from infra.eventstore.api import (
     StreamAppend,
 )
 from infra.eventstore.memory import InMemoryEventStore
-from infra.eventstore.postgres import PostgresEventStore, asyncpg_dsn
+from infra.eventstore.postgres import PostgresEventStore
 
 __all__ = [
     "ANY",

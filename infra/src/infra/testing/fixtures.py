@@ -19,7 +19,21 @@ from infra.testing.databases import (
     drop_database,
     with_database,
 )
+from infra.testing.patience import patience_factor
 from infra.testing.servers import nats_server, postgres_server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test's pytest-timeout (its marker's, else the configured one) × RECTO_TEST_PATIENCE."""
+    factor = patience_factor()
+    if factor == 1:
+        return
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = float(marker.args[0]) if marker and marker.args else default
+        if seconds > 0:
+            item.add_marker(pytest.mark.timeout(seconds * factor), append=False)
 
 
 @pytest.fixture(scope="session")
