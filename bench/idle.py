@@ -4,7 +4,9 @@ Every process of the stack (`recto up`'s: PostgreSQL with its backends, nats-ser
 service) is read from /proc (user + system time) at the start and end of each window of
 idleness; the sum is given as % of one core. Raw limit, same windows: a bare PostgreSQL and a
 bare nats-server with nothing connected, started beside the stack. Each window comes after a
-small null-engine job and a settling pause, so nothing of the job is still running.
+small null-engine job and a settling pause, so nothing of the job is still running. Each
+process's context switches per second are given too: how often it wakes, a figure a shared
+machine's load does not inflate as it does CPU time.
 
     uv run python bench/idle.py
     RECTO_BENCH_RUNS=3  RECTO_BENCH_IDLE_SECONDS=60
@@ -59,6 +61,7 @@ def bare_servers() -> Iterator[tuple[psutil.Process, psutil.Process]]:
 
 def main() -> None:
     windows: list[dict[str, float]] = []
+    wakeups: list[dict[str, float]] = []
     raw: list[float] = []
     stack = bench_stack(analyzers=2)
     with stack as (_stack, probe, client, corpus_id), bare_servers() as (bare_pg, bare_nats):
@@ -67,18 +70,22 @@ def main() -> None:
             run_pipeline(client, corpus_id, probe, [(pages, null_plan())], {})
             time.sleep(SETTLE_SECONDS)
             before, raw_before = probe.cpu_seconds(), bare_servers_cpu(bare_pg, bare_nats)
+            woken_before = probe.wakeups()
             started = time.perf_counter()
             time.sleep(IDLE_SECONDS)
             elapsed = time.perf_counter() - started
             after, raw_after = probe.cpu_seconds(), bare_servers_cpu(bare_pg, bare_nats)
+            woken_after = probe.wakeups()
             windows.append({n: 100 * (after[n] - before[n]) / elapsed for n in after if n != BENCH})
+            wakeups.append({n: (woken_after[n] - woken_before[n]) / elapsed for n in woken_after})
             raw.append(100 * (raw_after - raw_before) / elapsed)
             print(f"window {run + 1}/{RUNS}: {sum(windows[-1].values()):.2f} %", flush=True)
     totals = [sum(window.values()) for window in windows]
     processes = sorted(windows[0], key=lambda n: -windows[0][n])
     per_process = {n: summary([w[n] for w in windows]) for n in processes}
+    woken = {n: summary([w[n] for w in wakeups]) for n in wakeups[0]}
     total, floor = summary(totals), summary(raw)
-    rows = [("idle CPU, % of one core", "median (min..max)", "")]
+    rows = [("idle CPU, % of one core", "median (min..max)", "context switches/s")]
     rows.append(
         (
             "whole stack",
@@ -93,7 +100,14 @@ def main() -> None:
             f"stack / raw: {total['median'] / max(floor['median'], 0.01):.1f}x",
         )
     )
-    rows += [(f"  {name}", f"{per_process[name]['median']:.2f}", "") for name in processes]
+    rows += [
+        (
+            f"  {name}",
+            f"{per_process[name]['median']:.2f}",
+            f"{woken[name]['median']:.1f}" if name in woken else "",
+        )
+        for name in processes
+    ]
     print(table(rows))
     path = write_results(
         "idle",
@@ -104,6 +118,7 @@ def main() -> None:
             "stack_percent": total,
             "raw_servers_percent": floor,
             "per_process_percent": per_process,
+            "per_process_context_switches_per_second": woken,
         },
     )
     print(f"written to {path}")

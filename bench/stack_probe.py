@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 
@@ -38,6 +39,18 @@ class StackProbe:
         seconds["bench (image server, client)"] = _cpu(self.bench)
         return seconds
 
+    def wakeups(self) -> dict[str, int]:
+        """Context switches so far of each process (PostgreSQL: of every live backend): how
+        often each woke up, a count the machine's load does not inflate as it does CPU time."""
+        counts = {name: switches(process) for name, process in self.services.items()}
+        if self.postmaster is not None:
+            counts["postgres"] = switches(self.postmaster) + sum(
+                switches(backend) for backend in self.postmaster.children(recursive=True)
+            )
+        if self.nats is not None:
+            counts["nats"] = switches(self.nats, every_thread=True)
+        return counts
+
     def rss_mb(self) -> dict[str, float]:
         rss = {}
         for name, process in self.services.items():
@@ -54,6 +67,21 @@ def postgres_cpu(postmaster: psutil.Process) -> float:
         with contextlib.suppress(psutil.NoSuchProcess):
             seconds += _cpu(backend)
     return float(seconds)
+
+
+def switches(process: psutil.Process, *, every_thread: bool = False) -> int:
+    """Context switches (voluntary and not) of the process's main thread, where a Python
+    service's event loop runs (worker threads come and go, taking their counts with them);
+    `every_thread`: of all its threads (nats-server's Go threads stay)."""
+    folder = Path(f"/proc/{process.pid}")
+    files = folder.glob("task/*/status") if every_thread else [folder / "status"]
+    total = 0
+    for status in files:
+        with contextlib.suppress(OSError):
+            for line in status.read_text().splitlines():
+                if "ctxt_switches:" in line:
+                    total += int(line.split(":")[1])
+    return total
 
 
 def _cpu(process: psutil.Process) -> float:
