@@ -38,6 +38,8 @@ class UpRun:
     """each process's first ready heartbeat (gateway: `/readyz` 200), seconds after exec"""
     exec_at: dict[str, float] = field(default_factory=dict)
     """each process's exec, seconds after `./recto up`'s"""
+    all_seconds: float = 0.0
+    """exec of `./recto up` to every process ready (what `recto up` itself waits for)"""
     cpu_seconds: float = 0.0
     """CPU time of `./recto up` and every process under it until ready (the detached
     PostgreSQL excepted; its initdb and pg_ctl included)"""
@@ -50,8 +52,8 @@ class Readiness:
         self.health = state_dir / "health"
         self.gateway_url = gateway_url
         self.http = httpx.Client(timeout=5.0)
-        self.beats: dict[str, dict[str, object]] = {}
-        """each replica's first heartbeat that says ready"""
+        self.beats: dict[tuple[str, object], dict[str, object]] = {}
+        """the first heartbeat that says ready of each replica and process id"""
 
     def gateway_ready(self) -> bool:
         try:
@@ -61,12 +63,15 @@ class Readiness:
 
     def read_beats(self) -> None:
         for path in self.health.glob("*/*.json"):
-            if path.stem in self.beats:
-                continue
             with contextlib.suppress(OSError, ValueError):
                 record = json.loads(path.read_text())
                 if record.get("ready"):
-                    self.beats[path.stem] = record
+                    self.beats.setdefault((path.stem, record.get("pid")), record)
+
+    def ready_at(self, replica: str, pid: int) -> float | None:
+        """When that process first said it was ready (its own clock), if it has."""
+        beat = self.beats.get((replica, pid))
+        return None if beat is None else float(str(beat["at"]))
 
     def close(self) -> None:
         self.http.close()
@@ -79,7 +84,8 @@ def started_at(pid: int) -> float | None:
 
 
 def time_recto_up(state_dir: Path, log: Path) -> UpRun:
-    """`./recto up` in `state_dir` until `/readyz` answers 200; then stopped as Ctrl-C would."""
+    """`./recto up` in `state_dir` until `/readyz` answers 200 and every other process says it
+    is ready; then stopped as Ctrl-C would."""
     port = free_port()
     watch = Readiness(state_dir, f"http://127.0.0.1:{port}")
     command = [str(ROOT / "recto"), "up", "--state-dir", str(state_dir), "--gateway-port"]
@@ -89,27 +95,40 @@ def time_recto_up(state_dir: Path, log: Path) -> UpRun:
             [*command, str(port)], stdout=output, stderr=output, process_group=0, cwd=ROOT
         )
     try:
-        while not watch.gateway_ready():
+        run: UpRun | None = None
+        while True:
             if up.poll() is not None:
                 raise RuntimeError(f"recto up exited with {up.returncode}; see {log}")
             if time.perf_counter() - started > LIMIT_SECONDS:
                 raise TimeoutError(f"recto up not ready after {LIMIT_SECONDS:.0f} s; see {log}")
+            if run is None and watch.gateway_ready():
+                run = UpRun(time.perf_counter() - started, cpu_seconds=tree_cpu(up.pid))
             watch.read_beats()
+            if run is not None:
+                services = service_processes(up.pid, wall)
+                ready = {r: watch.ready_at(r, pid) for r, (pid, _) in services.items()}
+                if all(at is not None for r, at in ready.items() if r != "gateway"):
+                    run.all_seconds = time.perf_counter() - started
+                    run.exec_at = {r: at for r, (_, at) in services.items()}
+                    run.ready_at = {r: at - wall for r, at in ready.items() if at is not None}
+                    run.ready_at["gateway"] = run.seconds
+                    return run
             time.sleep(POLL_SECONDS)
-        run = UpRun(time.perf_counter() - started, cpu_seconds=tree_cpu(up.pid))
-        watch.read_beats()
-        run.ready_at = {n: float(str(b["at"])) - wall for n, b in watch.beats.items()}
-        run.ready_at["gateway"] = run.seconds
-        for child in psutil.Process(up.pid).children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                arguments = child.cmdline()
-                if "serve" in arguments:
-                    replica = child.environ().get("RECTO_REPLICA") or arguments[-1]
-                    run.exec_at[replica] = child.create_time() - wall
-        return run
     finally:
         watch.close()
         stop(up)
+
+
+def service_processes(pid: int, wall: float) -> dict[str, tuple[int, float]]:
+    """Each `recto serve` process under `pid`: its replica name, pid and exec time after `wall`."""
+    found = {}
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            arguments = child.cmdline()
+            if "serve" in arguments:
+                replica = child.environ().get("RECTO_REPLICA") or arguments[-1]
+                found[replica] = (child.pid, child.create_time() - wall)
+    return found
 
 
 def tree_cpu(pid: int) -> float:
@@ -176,8 +195,9 @@ def time_service(name: str, environment: Mapping[str, str], state_dir: Path) -> 
                         break
                 else:
                     watch.read_beats()
-                    if watch.beats.get(name, {}).get("pid") == process.pid:
-                        ready_at = float(str(watch.beats[name]["at"]))
+                    beat = watch.ready_at(name, process.pid)
+                    if beat is not None:
+                        ready_at = beat
                         break
                 time.sleep(POLL_SECONDS)
             times = psutil.Process(process.pid).cpu_times()
