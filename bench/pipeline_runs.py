@@ -52,7 +52,7 @@ def bench_stack(analyzers: int) -> Iterator[tuple[Stack, StackProbe, GatewayClie
             client = GatewayClient(stack.gateway_url)
             corpus_id = client.ensure_corpus("bench", "Pipeline benchmark")
             try:
-                yield stack, StackProbe(stack, state_dir), client, corpus_id
+                yield stack, StackProbe(stack), client, corpus_id
             finally:
                 client.close()
     finally:

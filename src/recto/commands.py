@@ -19,6 +19,7 @@ from contracts import EngineStep, Plan
 from infra.settings import Settings
 from recto.client import GatewayClient
 from recto.progress import follow_job
+from recto.stack_settings import StackSettings
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"})
 
@@ -38,12 +39,11 @@ def import_source(
     return client.upload_images(corpus_id, images, label=folder.name, plan=plan)
 
 
-def wait_for(
-    client: GatewayClient, job_id: str, console: Console, timeout: float = 30.0
-) -> dict[str, Any]:
-    """Follow the feed to the job's end, then its read model (which may trail the feed)."""
+def wait_for(client: GatewayClient, job_id: str, console: Console) -> dict[str, Any]:
+    """Follow the feed to the job's end, then its read model (which may trail the feed, for up
+    to `RECTO_RESULT_TIMEOUT` seconds)."""
     asyncio.run(follow_job(client, job_id, console))
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + StackSettings().result_timeout
     while (job := client.job(job_id))["status"] in ("pending", "running"):
         if time.monotonic() > deadline:
             break

@@ -25,6 +25,7 @@ from recto.progress import follow_job
 from recto.sample.iiif_server import serving
 from recto.sample.pages import SamplePage, corpus_pages, generated_pages
 from recto.stack import running_stack
+from recto.stack_settings import StackSettings
 
 MAX_SAMPLE_PAGES = 12
 
@@ -140,9 +141,10 @@ def run_demo(state_dir: Path, *, exit_after: bool, console: Console) -> dict[str
     return summary
 
 
-def manuscript_outputs(client: GatewayClient, manuscript_id: str, timeout: float = 60.0) -> Any:
-    """The manuscript once its IIIF manifest, METS and bundle are recorded (just after its job)."""
-    deadline = time.monotonic() + timeout
+def manuscript_outputs(client: GatewayClient, manuscript_id: str) -> Any:
+    """The manuscript once its IIIF manifest, METS and bundle are recorded (just after its job),
+    or as it is after `RECTO_RESULT_TIMEOUT` seconds."""
+    deadline = time.monotonic() + StackSettings().result_timeout
     while True:
         found = client.manuscript(manuscript_id)
         if "mets" in found["links"] or time.monotonic() > deadline:

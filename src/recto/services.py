@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import TYPE_CHECKING
 
-from infra.eventstore.migrate import upgrade
 from infra.logs import configure_logging
-from infra.messaging.relay_process import run_relay
-from infra.service import Build, run_service, stop_on_signals
 from infra.settings import Settings
+from infra.signals import stop_on_signals
+
+if TYPE_CHECKING:
+    from infra.migrations import Migrations
+    from infra.service import Build
+
+# Each process imports what its own service needs, no more: imports are most of a service's
+# start-up (`bench/startup.py`), and the relay, say, needs no faststream.
 
 
 def _builder(name: str) -> Build:
@@ -32,21 +38,22 @@ async def _serve(name: str, settings: Settings) -> None:
     if name == "gateway":
         await serve_gateway(settings)
         return
-    stop = stop_on_signals()
     if name == "relay":
-        await run_relay(settings, stop)
+        from infra.messaging.relay_process import run_relay
+
+        await run_relay(settings, stop_on_signals())
     else:
-        await run_service(name, settings, _builder(name), stop)
+        from infra.service import run_service
+
+        await run_service(name, settings, _builder(name), stop_on_signals())
 
 
 async def serve_gateway(settings: Settings) -> None:
     """The gateway with the analyzer's plan validator: a bad plan is a 422 at submission."""
-    import uvicorn
-
     from analyzer.application.plans import validate_plan
     from analyzer.application.prompts import PromptTemplates
     from gateway.bootstrap import create_gateway_app
-    from gateway.entrypoints.server import server_config
+    from gateway.entrypoints.server import GatewayServer, server_config
     from gateway.settings import GatewaySettings
 
     own = GatewaySettings()
@@ -54,18 +61,26 @@ async def serve_gateway(settings: Settings) -> None:
     app = create_gateway_app(settings, own, plan_validator=check_plan)
     config = server_config(app, own, log_config=None, access_log=False)
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
-    await uvicorn.Server(config).serve()
+    await GatewayServer(config).serve()
+
+
+def every_migration() -> list[Migrations]:
+    """Every service's migrations, the event store's first."""
+    from exporter.adapters.migrate import MIGRATIONS as EXPORTER
+    from gateway.adapters.migrate import MIGRATIONS as GATEWAY
+    from infra.eventstore.migrate import MIGRATIONS as EVENT_STORE
+    from ingest.adapters.migrate import MIGRATIONS as INGEST
+
+    return [EVENT_STORE, INGEST, EXPORTER, GATEWAY]
 
 
 def migrate_all(settings: Settings) -> None:
     """Every service's tables; each service also migrates its own at start-up."""
-    from exporter.adapters.migrate import upgrade as upgrade_exporter
-    from gateway.adapters.migrate import upgrade as upgrade_gateway
-    from ingest.adapters.migrate import upgrade as upgrade_ingest
+    from infra.migrations import upgrade
 
     database_url = settings.direct_database_url()
-    for upgrade_tables in (upgrade, upgrade_ingest, upgrade_exporter, upgrade_gateway):
-        upgrade_tables(database_url)
+    for migrations in every_migration():
+        upgrade(migrations, database_url)
 
 
 async def provision_streams(settings: Settings) -> None:

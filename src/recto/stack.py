@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.embedded.process import free_port
-from infra.eventstore.migrate import upgrade
 from recto import SERVICES
 from recto.children import NatsServer, PostgresServer, ServiceProcess
+from recto.migrating import MigrationsUpFront
 from recto.readiness import (
     ServiceState,
     StackFailed,
@@ -114,7 +114,7 @@ def running_stack(
             )
             supervisor.start_group([nats])
             nats_url = nats.url
-        upgrade(database_url)
+        MigrationsUpFront(database_url, report).start()
         port = gateway_port or free_port()
         environment = {
             **os.environ,

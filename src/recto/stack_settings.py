@@ -1,4 +1,5 @@
-"""How patiently `recto up` waits and how it restarts what dies, from `RECTO_*` variables."""
+"""How patiently `recto up` (and the commands that follow a job) waits, and how it restarts
+what dies, from `RECTO_*` variables."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ class StackSettings(BaseSettings):
     )
     server_start_timeout: float = Field(
         default=300.0, gt=0, description="seconds an embedded NATS or PostgreSQL may take to answer"
+    )
+    result_timeout: float = Field(
+        default=300.0,
+        gt=0,
+        description="seconds a finished job's read model and manuscript outputs may take to "
+        "catch up with its feed (demo, `--wait`)",
     )
     heartbeat_max_age: float = Field(
         default=15.0, gt=0, description="a heartbeat file older than this is stale"

@@ -31,12 +31,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts import EngineStep, Plan
 from infra.embedded import EmbeddedNats, EmbeddedPostgres
 from infra.embedded.process import free_port
+from infra.testing.patience import patient
 from recto.client import GatewayClient
 from recto.sample.iiif_server import sample_app
 from recto.sample.pages import SamplePage, generated_pages
 from recto.stack import Stack
 
-DEADLINE = float(os.environ.get("RECTO_CHAOS_DEADLINE", "900"))
+DEADLINE = patient(float(os.environ.get("RECTO_CHAOS_DEADLINE", "900")))
 """Seconds any awaited condition may take: generous, since the host may be loaded."""
 SOAK_ROUNDS = 3 if os.environ.get("RECTO_CHAOS_SOAK") == "1" else 1
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

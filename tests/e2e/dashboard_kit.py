@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from infra.embedded.process import free_port
+from infra.testing.patience import patient
 from recto.sample.iiif_server import sample_app
 from recto.sample.pages import SamplePage
 
@@ -109,7 +110,7 @@ def publishing(pages: list[SamplePage], label: str) -> Iterator[Publisher]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patient(30)
     while not server.started:
         assert thread.is_alive(), "the sample publisher stopped while starting"
         assert time.monotonic() < deadline, "the sample publisher did not start"

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from contracts import EngineStep, PageExported, Plan
 from infra.eventstore import PostgresEventStore
+from infra.testing.patience import patient
 from recto.client import GatewayClient
 from recto.sample.pages import SamplePage
 
@@ -47,6 +48,7 @@ def wait_for_job(
     on_poll: Callable[[dict[str, Any] | None], None] | None = None,
 ) -> dict[str, Any]:
     """Poll the job until it is done or failed; `on_poll` sees each reading (None: not yet)."""
+    timeout = patient(timeout)
     deadline = time.monotonic() + timeout
     while True:
         response = client.http.get(f"/jobs/{job_id}")

@@ -20,13 +20,14 @@ import pytest
 from infra.eventstore import asyncpg_dsn
 from infra.testing.databases import clone_database, drop_database, run_in_fresh_loop
 from infra.testing.databases import with_database as database_of
+from infra.testing.patience import patient
 from recto.client import GatewayClient, GatewayError
 from recto.sample.pages import generated_pages
 from recto.stack import running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-DEADLINE = 240.0
+DEADLINE = patient(240.0)
 READ_MODELS = ("gw_corpora", "gw_manuscripts", "gw_pages", "gw_jobs", "gw_job_pages")
 STACK_ENV = {"RECTO_AUTH": "off"}
 

@@ -22,6 +22,7 @@ from gateway.settings import GatewaySettings
 from infra.embedded.process import free_port
 from infra.eventstore import PostgresEventStore
 from infra.settings import Settings
+from infra.testing.patience import patient
 
 pytestmark = [pytest.mark.e2e]
 
@@ -45,7 +46,7 @@ def gateway_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patient(30)
     while not server.started:
         assert thread.is_alive(), "the gateway stopped while starting"
         assert time.monotonic() < deadline, "the gateway did not start"

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+from infra.testing.patience import patient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 def test_demo_exports_every_sample_page_with_valid_alto_and_page() -> None:
@@ -25,7 +27,7 @@ def test_demo_exports_every_sample_page_with_valid_alto_and_page() -> None:
         [sys.executable, "-m", "recto", "demo", "--exit", "--json", "--state-dir", str(state_dir)],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=patient(1100),
         env=environment,
         check=False,
     )

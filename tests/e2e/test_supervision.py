@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 
+from infra.testing.patience import patient
 from recto.children import ServiceProcess
 from recto.readiness import ServiceState, read_heartbeats, replicas_state
 from recto.stack_settings import StackSettings
@@ -28,7 +29,7 @@ from recto.supervisor import Supervisor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-DEADLINE = 240.0
+DEADLINE = patient(240.0)
 
 
 def scratch_dir(name: str) -> Path:

@@ -15,9 +15,11 @@ size of 0 makes asyncpg parse each statement in the same round trip that runs it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
+
+from infra.databaseurls import asyncpg_dsn
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -34,10 +36,6 @@ class QueryConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is u
 
     def get_reset_query(self) -> str:
         return ""
-
-
-def asyncpg_dsn(database_url: str) -> str:
-    return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 @dataclass(frozen=True)
@@ -87,18 +85,3 @@ class DatabaseAccess:
         return await asyncpg.create_pool(
             asyncpg_dsn(self.direct_url), min_size=0, max_size=self.session_pool_max
         )
-
-
-def engine_options(settings: Settings) -> dict[str, Any]:
-    """`create_async_engine` arguments for a SQLAlchemy engine on RECTO_DATABASE_URL.
-
-    SQLAlchemy's asyncpg dialect prepares every statement and keeps its own cache of them;
-    with the statement cache off both caches are off, and statements are prepared unnamed
-    inside the transaction SQLAlchemy always opens, so a transaction-mode pooler keeps them
-    on one server connection."""
-    cache = settings.database_statement_cache_size
-    return {
-        "pool_size": settings.database_engine_pool_size,
-        "max_overflow": settings.database_engine_max_overflow,
-        "connect_args": {"statement_cache_size": cache, "prepared_statement_cache_size": cache},
-    }

@@ -20,3 +20,5 @@ class AdvisoryLock(IntEnum):
     GATEWAY_MIGRATIONS = 7263747
     STALL_SWEEPER = 7263748
     """Held by the one gateway replica that re-requests stalled pages."""
+    VLM_CACHE_TABLE = 7263749
+    """Taken by an analyzer replica while it creates the VLM cache's table."""

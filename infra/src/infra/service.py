@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,14 +48,6 @@ class ServiceParts:
 
 
 Build = Callable[[Settings, PostgresEventStore], Awaitable[ServiceParts]]
-
-
-def stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 def database_outages(settings: Settings, store: PostgresEventStore) -> DatabaseOutages:

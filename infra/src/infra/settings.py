@@ -46,12 +46,6 @@ class Settings(BaseSettings):
         description="LISTEN for append wake-ups on the direct URL; off: tailers poll every "
         "50-100 ms (for a setup with no session connection at all)",
     )
-    database_engine_pool_size: int = Field(
-        default=2, ge=1, description="SQLAlchemy pool of the analyzer's VLM cache"
-    )
-    database_engine_max_overflow: int = Field(
-        default=0, ge=0, description="connections that pool may open past its size, briefly"
-    )
     nats_url: str | None = Field(default=None, description="nats://…; unset: `recto up` starts one")
     nats_prefix: str = Field(default="recto", description="subject prefix and stream name stem")
     artifacts: Path = Field(default=Path(".state/artifacts"))

@@ -18,18 +18,16 @@ from uuid import UUID, uuid4
 import asyncpg
 import nats
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from contracts import CorpusCreated, RecordedEvent
 from contracts.errors import WrongExpectedVersion
-from infra.database import DatabaseAccess, asyncpg_dsn, engine_options
+from infra.database import DatabaseAccess
+from infra.databaseurls import asyncpg_dsn
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.checkpoints import load_checkpoint, save_checkpoint
 from infra.eventstore.notifications import WakeupSettings
 from infra.messaging.relay import Relay
 from infra.projections import ProjectionRunner
-from infra.settings import Settings
 from infra.testing.jetstream import stream_messages
 from infra.testing.pgbouncer import PgBouncer, pgbouncer_binary
 from infra.testing.pipeline import eventually
@@ -234,36 +232,3 @@ async def test_the_relay_elected_on_the_direct_url_publishes_each_event_once(
     assert len(ids) == len(set(ids)) == 100
     positions = [int(m["position"]) for m in messages]
     assert positions == sorted(positions)
-
-
-async def test_a_sqlalchemy_engine_with_the_cache_off_works_through_the_pooler(
-    bouncer: PgBouncer, database_url: str
-) -> None:
-    """The analyzer's VLM cache engine: SQLAlchemy prepares every statement."""
-    settings = Settings(
-        database_url=pooled(bouncer, database_url),
-        database_statement_cache_size=0,
-        database_engine_pool_size=8,
-    )
-    engine = create_async_engine(settings.required_database_url(), **engine_options(settings))
-    async with engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE pgbouncer_kv (k int PRIMARY KEY, v text)"))
-
-    async def worker(first: int) -> None:
-        for k in range(first, first + 25):
-            async with engine.begin() as connection:
-                await connection.execute(
-                    text("INSERT INTO pgbouncer_kv VALUES (:k, :v)"), {"k": k, "v": str(k)}
-                )
-                value = await connection.scalar(
-                    text("SELECT v FROM pgbouncer_kv WHERE k = :k"), {"k": k}
-                )
-                assert value == str(k)
-
-    try:
-        async with asyncio.timeout(DEADLINE):
-            await asyncio.gather(*(worker(100 * w) for w in range(8)))
-        async with engine.connect() as connection:
-            assert await connection.scalar(text("SELECT count(*) FROM pgbouncer_kv")) == 200
-    finally:
-        await engine.dispose()

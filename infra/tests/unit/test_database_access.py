@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.database import DatabaseAccess, engine_options
+from infra.database import DatabaseAccess
 from infra.settings import Settings
 
 URL = "postgresql+asyncpg://recto@pgbouncer:6432/recto"
@@ -32,12 +32,3 @@ def test_behind_a_pooler_sessions_take_the_direct_url_and_the_settings_win() -> 
     assert access.statement_cache_size == 0
     assert not access.listen
     assert settings.direct_database_url() == DIRECT
-
-
-def test_the_sqlalchemy_engine_turns_both_statement_caches_off_together() -> None:
-    options = engine_options(Settings(database_url=URL, database_statement_cache_size=0))
-    assert options["connect_args"] == {
-        "statement_cache_size": 0,
-        "prepared_statement_cache_size": 0,
-    }
-    assert (options["pool_size"], options["max_overflow"]) == (2, 0)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from infra.health import Check, beat, check_service, heartbeat_path, judge
+from infra.testing.patience import patient
 
 ALWAYS_FRESH = 60.0
 
@@ -28,7 +29,7 @@ async def broken_probe() -> Check:
 
 async def wait_for(condition: object, timeout: float = 10.0) -> None:
     assert callable(condition)
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + patient(timeout)
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.01)

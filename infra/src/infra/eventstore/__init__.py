@@ -1,6 +1,6 @@
 """The append-only event store: the port, its PostgreSQL adapter and its in-memory twin."""
 
-from infra.database import asyncpg_dsn
+from infra.databaseurls import asyncpg_dsn
 from infra.eventstore.api import (
     ANY,
     NO_STREAM,

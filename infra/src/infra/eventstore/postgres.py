@@ -22,7 +22,8 @@ import asyncpg
 
 from contracts import Event, Metadata, RecordedEvent
 from contracts.errors import TooManyEventsInTransaction, WrongExpectedVersion
-from infra.database import DatabaseAccess, asyncpg_dsn
+from infra.database import DatabaseAccess
+from infra.databaseurls import asyncpg_dsn
 from infra.eventstore.api import ANY, Appended, Idempotency, RawEvent, StreamAppend
 from infra.eventstore.encoding import decode_many, encode_event
 from infra.eventstore.notifications import (

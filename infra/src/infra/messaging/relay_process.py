@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 
 import nats
 
 from infra.database import DatabaseAccess
 from infra.eventstore import PostgresEventStore
+from infra.eventstore.migrate import upgrade_async
 from infra.eventstore.notifications import WakeupSettings
 from infra.health import Check, Probe, process_heartbeat, replica_id
 from infra.messaging.backoff import Backoff
@@ -23,6 +23,7 @@ from infra.messaging.relay import Relay
 from infra.metrics import RelayMetrics, exposed, process_registry, sample_relay_lag
 from infra.natsurls import nats_servers
 from infra.settings import Settings
+from infra.signals import stop_on_signals
 
 RELAY_POOL_SIZE = 3
 """Reads, checkpoints and the JetStream resume check; its lock is on a session connection."""
@@ -41,6 +42,7 @@ def relay_probe(relay: Relay) -> Probe:
 
 async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
     settings.required_nats_url()  # exits, naming the setting, before anything starts
+    await upgrade_async(settings.direct_database_url())
     store = await PostgresEventStore.open(
         DatabaseAccess.of(settings, max_size=RELAY_POOL_SIZE), WakeupSettings.of(settings)
     )
@@ -87,11 +89,7 @@ async def run_relay(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def main() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await run_relay(Settings(), stop)
+    await run_relay(Settings(), stop_on_signals())
 
 
 if __name__ == "__main__":

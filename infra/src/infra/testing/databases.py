@@ -53,9 +53,15 @@ async def _execute(admin_url: str, statement: str) -> None:
         await connection.close()
 
 
-def create_template(admin_url: str) -> str:
-    name = f"recto_template_{uuid4().hex[:10]}"
+def create_database(admin_url: str, prefix: str = "recto_empty") -> str:
+    """An empty database (no tables), named `<prefix>_<random>`."""
+    name = f"{prefix}_{uuid4().hex[:10]}"
     run_in_fresh_loop(lambda: _execute(admin_url, f'CREATE DATABASE "{name}"'))
+    return name
+
+
+def create_template(admin_url: str) -> str:
+    name = create_database(admin_url, "recto_template")
     upgrade(with_database(admin_url, name))
     return name
 

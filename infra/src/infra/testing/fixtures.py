@@ -14,11 +14,26 @@ from infra.settings import Settings
 from infra.testing.corpora import corpora_root
 from infra.testing.databases import (
     clone_database,
+    create_database,
     create_template,
     drop_database,
     with_database,
 )
+from infra.testing.patience import patience_factor
 from infra.testing.servers import nats_server, postgres_server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test's pytest-timeout (its marker's, else the configured one) × RECTO_TEST_PATIENCE."""
+    factor = patience_factor()
+    if factor == 1:
+        return
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = float(marker.args[0]) if marker and marker.args else default
+        if seconds > 0:
+            item.add_marker(pytest.mark.timeout(seconds * factor), append=False)
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +62,14 @@ def template_database(postgres_admin_url: str) -> Iterator[str]:
 def database_url(postgres_admin_url: str, template_database: str) -> Iterator[str]:
     """A freshly migrated database of this test's own."""
     name = clone_database(postgres_admin_url, template_database)
+    yield with_database(postgres_admin_url, name)
+    drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def empty_database_url(postgres_admin_url: str) -> Iterator[str]:
+    """A database of this test's own with no table at all, not even the event store's."""
+    name = create_database(postgres_admin_url)
     yield with_database(postgres_admin_url, name)
     drop_database(postgres_admin_url, name)
 

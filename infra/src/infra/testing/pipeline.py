@@ -15,6 +15,7 @@ from infra.messaging.consumer import ConsumerRuntime, Subscription
 from infra.messaging.relay import Relay
 from infra.service import Build
 from infra.settings import Settings
+from infra.testing.patience import patient
 
 
 @contextlib.asynccontextmanager
@@ -54,10 +55,12 @@ async def running_consumers(
 async def eventually(
     condition: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, every: float = 0.05
 ) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+    """Until `condition` holds; TimeoutError after `timeout` seconds (× RECTO_TEST_PATIENCE)."""
+    limit = patient(timeout)
+    deadline = asyncio.get_running_loop().time() + limit
     while not await condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError("condition not met in time")
+            raise TimeoutError(f"condition not met within {limit:g} s")
         await asyncio.sleep(every)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import httpx
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from analyzer.adapters.event_history import StoredPageImages, StoredPlans
 from analyzer.adapters.null_engine import NullEngine
@@ -20,7 +19,6 @@ from analyzer.domain.scorers import DEFAULT_SCORERS
 from analyzer.entrypoints.subscriptions import analyzer_subscriptions
 from infra.artifact_stores import artifact_store
 from infra.artifacts import InMemoryArtifactStore
-from infra.database import engine_options
 from infra.eventstore import PostgresEventStore
 from infra.service import ServiceParts
 from infra.settings import Settings
@@ -39,8 +37,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
     from analyzer.adapters.tesseract import TesseractEngine
 
     artifacts = artifact_store(settings)
-    database = create_async_engine(settings.required_database_url(), **engine_options(settings))
-    cache = PostgresVlmCache(database)
+    cache = PostgresVlmCache(store.pool)
     await cache.create_table()
     client = httpx.AsyncClient()
     vlm = VlmEngine(VlmSettings.from_env(), cache, artifacts, client, name="vlm")
@@ -67,7 +64,7 @@ async def build(settings: Settings, store: PostgresEventStore) -> ServiceParts:
         subscriptions=analyzer_subscriptions(
             ports, store, max_deliver=settings.max_deliver, ack_wait=settings.ack_wait_seconds
         ),
-        closers=[client.aclose, database.dispose],
+        closers=[client.aclose],
     )
 
 

@@ -9,12 +9,12 @@ from uuid import uuid4
 import pytest
 from PIL import Image
 
-from analyzer import analyze_page
 from analyzer.adapters.null_engine import NullEngine
 from analyzer.adapters.tesseract import TesseractEngine
 from analyzer.adapters.vlm import VlmEngine
 from analyzer.adapters.vlm_cache import InMemoryVlmCache
 from analyzer.adapters.vlm_http import VlmSettings
+from analyzer.application.analyze_page import analyze_page
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts, PageInput
 from analyzer.application.profiles import load_profiles

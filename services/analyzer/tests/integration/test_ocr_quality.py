@@ -25,7 +25,8 @@ from dinglehopper.word_error_rate import word_error_rate_n, words_normalized
 from analyzer.application.cer import cer
 from analyzer.testing import tesseract_cli_lines, tesseract_cli_version
 
-pytestmark = pytest.mark.slow
+# Eleven pages read twice (Recto, then the CLI): minutes on a loaded machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 # The best single Tesseract language set per German print, CLI on each ground-truth region
 # in reading order, as measured when profiles were chosen (CER in points); Recto may not fall

@@ -1,11 +1,13 @@
 """One contract for both VLM caches: the in-memory twin and PostgreSQL (`vlm_cache` table)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from analyzer.adapters.vlm_cache import InMemoryVlmCache, PostgresVlmCache, VlmCache, cache_key
+from infra.eventstore import asyncpg_dsn
 
 IMAGE = "ab" * 32
 
@@ -64,9 +66,26 @@ class TestInMemoryVlmCache(VlmCacheContract):
 class TestPostgresVlmCache(VlmCacheContract):
     @pytest.fixture
     async def cache(self, database_url: str) -> AsyncIterator[VlmCache]:
-        engine = create_async_engine(database_url)
-        cache = PostgresVlmCache(engine)
+        pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=2)
+        cache = PostgresVlmCache(pool)
         await cache.create_table()
         await cache.create_table()  # every replica may run it at start: twice is harmless
         yield cache
-        await engine.dispose()
+        await pool.close()
+
+
+@pytest.mark.integration
+async def test_replicas_starting_together_create_the_table_once(database_url: str) -> None:
+    pools = [
+        await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=1)
+        for _ in range(4)
+    ]
+    try:
+        await asyncio.gather(*(PostgresVlmCache(pool).create_table() for pool in pools))
+
+        cache = PostgresVlmCache(pools[0])
+        await cache.put("k" * 64, "answer", "model-a")
+        assert await cache.get("k" * 64) == "answer"
+    finally:
+        for pool in pools:
+            await pool.close()

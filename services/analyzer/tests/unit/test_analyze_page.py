@@ -1,6 +1,6 @@
 import json
 
-from analyzer import analyze_page, record_final_failure
+from analyzer.application.analyze_page import analyze_page, record_final_failure
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.testing import (
     FakeEngine,

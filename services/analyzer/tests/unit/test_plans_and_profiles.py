@@ -1,6 +1,6 @@
 import pytest
 
-from analyzer import validate_plan
+from analyzer.application.plans import validate_plan
 from analyzer.application.profiles import load_profile, load_profiles
 from analyzer.application.prompts import PromptTemplates
 from contracts import Candidate, EngineStep, Plan, Stage

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import random
+import time
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from contracts import ManuscriptImported, Metadata, PageAnalysisStarted, page_stream
 from infra.eventstore import PostgresEventStore
+from infra.testing.patience import patient
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -51,13 +53,15 @@ async def settled(store: PostgresEventStore, count: int) -> list[int]:
     """Every position once all `count` events are readable (open transactions elsewhere, like
     a projection batch, briefly hold the read horizon back). The fixtures' `api_key.*` events
     are left out: feeds of read keys do not show them."""
-    for _ in range(200):
+    deadline = time.monotonic() + patient(60)
+    while True:
         raws = await store.read_all_raw(limit=100_000)
         positions = [raw.position for raw in raws if not raw.type.startswith("api_key.")]
         if len(positions) >= count:
             return positions
+        if time.monotonic() > deadline:
+            raise AssertionError(f"only {len(positions)} of {count} events became readable")
         await asyncio.sleep(0.02)
-    raise AssertionError(f"only {len(positions)} of {count} events became readable")
 
 
 async def follow(
@@ -69,7 +73,10 @@ async def follow(
     while True:
         last = received[-1] if received else after
         try:
-            async with connect(ws_url(gateway, key, after=last), max_queue=None) as websocket:
+            # Fifty handshakes at once take their time on a loaded machine.
+            async with connect(
+                ws_url(gateway, key, after=last), max_queue=None, open_timeout=patient(60)
+            ) as websocket:
                 async for text in websocket:
                     message = json.loads(text)
                     if message["type"] != "heartbeat":
@@ -108,7 +115,7 @@ async def test_fifty_clients_at_random_positions_get_exactly_the_events_after_th
     assert len(everything) == 5000
     final.set_result(everything[-1])
 
-    results = await asyncio.wait_for(asyncio.gather(*[task for _, task in clients]), 120)
+    results = await asyncio.wait_for(asyncio.gather(*[task for _, task in clients]), patient(120))
     for (after, _), received in zip(clients, results, strict=True):
         assert received == [p for p in everything if p > after]
 
@@ -163,7 +170,7 @@ async def test_filters_by_job_corpus_and_type(
         out = []
         async with connect(ws_url(gateway, keys.read, **params)) as websocket:
             while True:
-                message = json.loads(await asyncio.wait_for(websocket.recv(), 5))
+                message = json.loads(await asyncio.wait_for(websocket.recv(), patient(30)))
                 if message["type"] == "heartbeat":
                     if message["position"] >= everything[-1].position:
                         return out

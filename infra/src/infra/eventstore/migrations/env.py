@@ -1,9 +1,7 @@
 """Alembic environment of the event store."""
 
+from infra.eventstore.migrate import MIGRATIONS
 from infra.eventstore.schema import metadata
-from infra.locks import AdvisoryLock
 from infra.migrations import run_environment
 
-run_environment(
-    version_table="alembic_version", lock=AdvisoryLock.EVENT_STORE_MIGRATIONS, metadata=metadata
-)
+run_environment(MIGRATIONS, metadata=metadata)

@@ -11,9 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+import asyncpg
+
+from infra.locks import AdvisoryLock
 
 
 def cache_key(image_sha256: str, prompt: str, model: str, parameters: Mapping[str, Any]) -> str:
@@ -42,38 +42,38 @@ class InMemoryVlmCache:
         self.entries.setdefault(key, response)
 
 
-metadata = sa.MetaData()
-
-vlm_cache_table = sa.Table(
-    "vlm_cache",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("model", sa.Text, nullable=False),
-    sa.Column("response", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
-)
+_CREATE = """
+CREATE TABLE IF NOT EXISTS vlm_cache (
+    key varchar(64) PRIMARY KEY,
+    model text NOT NULL,
+    response text NOT NULL,
+    created_at timestamptz DEFAULT now()
+)"""
+_GET = "SELECT response FROM vlm_cache WHERE key = $1"
+_PUT = "INSERT INTO vlm_cache (key, model, response) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
 
 
 class PostgresVlmCache:
-    """Shared by every analyzer replica; a lost race on insert keeps the first answer."""
+    """Shared by every analyzer replica; a lost race on insert keeps the first answer.
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    Plain asyncpg on the service's pool: three statements do not need SQLAlchemy, whose import
+    alone would cost each analyzer's start more than half a second of CPU.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
 
     async def create_table(self) -> None:
-        async with self.engine.begin() as connection:
-            await connection.run_sync(metadata.create_all, tables=[vlm_cache_table])
+        # Replicas start together, and `IF NOT EXISTS` does not make two creations safe.
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock($1)", AdvisoryLock.VLM_CACHE_TABLE.value
+            )
+            await connection.execute(_CREATE)
 
     async def get(self, key: str) -> str | None:
-        query = sa.select(vlm_cache_table.c.response).where(vlm_cache_table.c.key == key)
-        async with self.engine.connect() as connection:
-            return (await connection.execute(query)).scalar_one_or_none()
+        response: str | None = await self.pool.fetchval(_GET, key)
+        return response
 
     async def put(self, key: str, response: str, model: str) -> None:
-        statement = (
-            insert(vlm_cache_table)
-            .values(key=key, model=model, response=response)
-            .on_conflict_do_nothing(index_elements=[vlm_cache_table.c.key])
-        )
-        async with self.engine.begin() as connection:
-            await connection.execute(statement)
+        await self.pool.execute(_PUT, key, model, response)

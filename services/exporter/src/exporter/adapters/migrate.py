@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from infra import migrations
+from infra.locks import AdvisoryLock
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = migrations.Migrations(
+    Path(__file__).parent / "migrations",
+    "alembic_version_exporter",
+    AdvisoryLock.EXPORTER_MIGRATIONS,
+)
 
 
 def upgrade(database_url: str) -> None:

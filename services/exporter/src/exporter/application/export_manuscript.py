@@ -20,7 +20,6 @@ from contracts import (
     manuscript_stream,
     page_stream,
 )
-from exporter.application.manuscript_files import store_manuscript_files
 from exporter.application.ports import DueManuscript, ManuscriptExportPorts
 from exporter.domain.progress import PageOutcome, fold_page
 from infra.eventstore import StreamAppend
@@ -50,6 +49,10 @@ async def export_manuscript(
         # The progress table ran ahead of what this replica reads; the next round will tell.
         log.info("manuscript %s: a page is not done after all", due.manuscript_id)
         return None
+    # Imported on first use: the PDF and zip writers (pikepdf, fontTools, Pillow, stream_zip)
+    # cost the exporter's start-up ~0.5 s of CPU, and only finished manuscripts need them.
+    from exporter.application.manuscript_files import store_manuscript_files
+
     store_files = partial(
         store_manuscript_files, imported.data, pages, ports.artifacts, ports.urls.base_url
     )

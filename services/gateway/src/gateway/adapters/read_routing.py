@@ -21,7 +21,8 @@ from typing import Literal, Protocol, TypeVar
 import asyncpg
 
 from gateway.adapters.outages import database_unreachable, describe
-from infra.database import QueryConnection, asyncpg_dsn
+from infra.database import QueryConnection
+from infra.databaseurls import asyncpg_dsn
 
 T = TypeVar("T")
 Source = Literal["primary", "replica"]

@@ -13,12 +13,18 @@ client often sees instead of the answer it was sent (a 413, a 408). So such a co
 closes the way nginx's `lingering_close` does: the write side is shut, the client reads the
 whole answer and the end of the stream, and what still arrives is discarded for
 `linger_seconds` at most.
+
+`GatewayServer` is uvicorn's server waking once a second instead of ten times: its main loop
+sleeps 0.1 s between looks at the clock (for the Date header, once a second) and at whether
+it must exit, which made a third of an idle gateway's CPU. An exit signal wakes it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from types import FrameType
 from typing import Any, cast
 
 import uvicorn
@@ -154,6 +160,33 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             head += [name, b": ", value, b"\r\n"]
         self.transport.write(b"".join([*head, b"\r\n", body]))
         self.transport.close()
+
+
+class GatewayServer(uvicorn.Server):
+    tick_seconds = 1.0
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_asked = asyncio.Event()
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            # `on_tick` refreshes the Date header when the counter is a multiple of ten.
+            counter = (counter + 10) % 864000
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.tick_seconds):
+                    await self._exit_asked.wait()
+            should_exit = await self.on_tick(counter)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None:
+            # Called as a signal handler: only a thread-safe call wakes the sleeping loop.
+            self._loop.call_soon_threadsafe(self._exit_asked.set)
 
 
 def protocol_for(settings: GatewaySettings) -> type[GatewayHttpProtocol]:

@@ -3,11 +3,15 @@
 The import only opens the PDF (page count, encryption, scripts, attachments: no rendering),
 so a refused PDF is told at once and the rest of the upload still imports; rendering, the
 expensive part, happens page by page in the background, where a failing page fails alone.
+
+PDFium is imported when a PDF first comes: most imports hold none, and ingest's start-up
+need not pay for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -15,7 +19,9 @@ from contracts import PageRegistered, UploadedImage
 from contracts.errors import PdfRejected
 from ingest.application.ports import IngestPorts, IngestSettings
 from ingest.domain.manifest import Canvas, CanvasImage
-from ingest.formats.pdfium_pages import PdfLimits, inspect_pdf, render_pdf_page
+
+if TYPE_CHECKING:
+    from ingest.formats.pdfium_pages import PdfLimits
 
 PDF_MEDIA_TYPE = "application/pdf"
 
@@ -28,6 +34,8 @@ class PdfCanvases:
 
 
 def pdf_limits(settings: IngestSettings) -> PdfLimits:
+    from ingest.formats.pdfium_pages import PdfLimits
+
     return PdfLimits(
         max_pages=settings.pdf_max_pages,
         max_pixels=settings.max_pixels,
@@ -38,6 +46,8 @@ def pdf_limits(settings: IngestSettings) -> PdfLimits:
 
 async def pdf_canvases(position: int, file: UploadedImage, ports: IngestPorts) -> PdfCanvases:
     """One canvas per page, or one skipped canvas that says why the PDF was refused."""
+    from ingest.formats.pdfium_pages import inspect_pdf
+
     found = PdfCanvases()
     upload_id = f"upload:{position}:{file.artifact.sha256}"
     try:
@@ -62,6 +72,8 @@ async def pdf_canvases(position: int, file: UploadedImage, ports: IngestPorts) -
 
 async def render_uploaded_page(event: PageRegistered, ports: IngestPorts) -> tuple[bytes, float]:
     """The page's PNG at its native resolution, and that resolution in dpi."""
+    from ingest.formats.pdfium_pages import render_pdf_page
+
     assert event.upload is not None
     assert event.upload_page is not None
     data = await anyio.to_thread.run_sync(ports.artifacts.get, event.upload)

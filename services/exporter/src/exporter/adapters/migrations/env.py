@@ -1,6 +1,6 @@
 """Alembic environment of the exporter's own tables."""
 
-from infra.locks import AdvisoryLock
+from exporter.adapters.migrate import MIGRATIONS
 from infra.migrations import run_environment
 
-run_environment(version_table="alembic_version_exporter", lock=AdvisoryLock.EXPORTER_MIGRATIONS)
+run_environment(MIGRATIONS)

@@ -1,6 +1,6 @@
 """Alembic environment of the gateway's own tables."""
 
-from infra.locks import AdvisoryLock
+from gateway.adapters.migrate import MIGRATIONS
 from infra.migrations import run_environment
 
-run_environment(version_table="alembic_version_gateway", lock=AdvisoryLock.GATEWAY_MIGRATIONS)
+run_environment(MIGRATIONS)
