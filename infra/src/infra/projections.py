@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 
@@ -44,6 +44,19 @@ class Projection(Protocol):
         ...
 
 
+@runtime_checkable
+class Remembering(Protocol):
+    """A projection that keeps rows between batches, to skip loading them again.
+
+    What it keeps is what its tables held at the checkpoint the runner last committed. Another
+    replica's batch, a failed batch or a rebuild breaks that: the runner calls `forget` then,
+    before the projection applies anything (the read model at a checkpoint is a function of the
+    events up to it, so kept rows are right again whenever the checkpoint is the one committed).
+    """
+
+    def forget(self) -> None: ...
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -57,6 +70,8 @@ class ProjectionRunner:
         self.batch_size, self.idle_sleep = batch_size, idle_sleep
         self.position = 0
         self._idle = False
+        self._committed: int | None = None
+        """The checkpoint this runner last committed, while what the projection keeps matches."""
         self.applied = Signal(store.wakeup_settings.quiet_seconds)
         """Fired after each batch is committed: what reads the read model may look now."""
 
@@ -68,18 +83,26 @@ class ProjectionRunner:
             # Nothing past the checkpoint it last saw, so nothing past the current one (it only
             # moves forward): no need to lock the checkpoint, which costs a write transaction.
             return 0
-        async with self.store.pool.acquire() as connection, connection.transaction():
-            checkpoint = await _locked_checkpoint(connection, self.projection.name)
-            raws = await self.store.read_all_raw(
-                after=checkpoint,
-                limit=self.batch_size,
-                types=self.projection.event_types,
-                connection=connection,
-            )
-            if raws:
-                await self.projection.apply(connection, decode_many(raws))
-                await connection.execute(_ADVANCE, self.projection.name, raws[-1].position)
-            self.position = raws[-1].position if raws else checkpoint
+        try:
+            async with self.store.pool.acquire() as connection, connection.transaction():
+                checkpoint = await _locked_checkpoint(connection, self.projection.name)
+                if checkpoint != self._committed:  # another replica (or a rebuild) moved it
+                    self._forget()
+                raws = await self.store.read_all_raw(
+                    after=checkpoint,
+                    limit=self.batch_size,
+                    types=self.projection.event_types,
+                    connection=connection,
+                )
+                if raws:
+                    await self.projection.apply(connection, decode_many(raws))
+                    await connection.execute(_ADVANCE, self.projection.name, raws[-1].position)
+                position = raws[-1].position if raws else checkpoint
+        except BaseException:
+            # Rolled back, or a commit of unknown outcome: the kept rows may hold its changes.
+            self._forget()
+            raise
+        self.position = self._committed = position
         self._idle = not raws
         if raws:
             self.applied.fire()
@@ -93,12 +116,18 @@ class ProjectionRunner:
 
     async def rebuild(self) -> int:
         """Empty the read model and apply the whole log again."""
+        self._forget()
         async with self.store.pool.acquire() as connection, connection.transaction():
             await _locked_checkpoint(connection, self.projection.name)
             await self.projection.reset(connection)
             await connection.execute(_ADVANCE, self.projection.name, 0)
         self.position, self._idle = 0, False
         return await self.catch_up()
+
+    def _forget(self) -> None:
+        self._committed = None
+        if isinstance(self.projection, Remembering):
+            self.projection.forget()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Apply batches until `stop`: at once when events are appended, else polling slowly."""
