@@ -6,6 +6,7 @@ import asyncio
 from functools import partial
 
 from infra.eventstore.migrate import upgrade
+from infra.heap import settle
 from infra.logs import configure_logging
 from infra.messaging.relay_process import run_relay
 from infra.service import Build, run_service, stop_on_signals
@@ -34,9 +35,12 @@ async def _serve(name: str, settings: Settings) -> None:
         return
     stop = stop_on_signals()
     if name == "relay":
+        settle()
         await run_relay(settings, stop)
     else:
-        await run_service(name, settings, _builder(name), stop)
+        build = _builder(name)
+        settle()  # imported: modules and schemas live as long as the process
+        await run_service(name, settings, build, stop)
 
 
 async def serve_gateway(settings: Settings) -> None:
@@ -53,6 +57,7 @@ async def serve_gateway(settings: Settings) -> None:
     check_plan = partial(validate_plan, templates=PromptTemplates())
     app = create_gateway_app(settings, own, plan_validator=check_plan)
     config = server_config(app, own, log_config=None, access_log=False)
+    settle()  # imported: modules and schemas live as long as the process
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
     await uvicorn.Server(config).serve()
 
