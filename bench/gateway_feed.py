@@ -39,6 +39,7 @@ from gateway.adapters.projection import ReadModelProjection
 from gateway.adapters.search_projection import SearchProjection
 from infra.eventstore import PostgresEventStore
 from infra.eventstore.migrate import upgrade_async
+from infra.heap import settle
 from infra.projections import ProjectionRunner
 
 RATE = 500
@@ -329,6 +330,7 @@ async def main() -> None:
         try:
             if wanted("b4"):  # first, on a quiet server
                 events = await preload_pipeline(store, 5000)
+                settle()  # as `recto serve` does once started (`infra.heap`)
                 b4 = [await projection_rates(store, events) for _ in range(RUNS)]
                 figures["b4_projection"] = {
                     "events": events,

@@ -6,6 +6,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
+from infra.heap import settle
 from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.signals import stop_on_signals
@@ -41,11 +42,14 @@ async def _serve(name: str, settings: Settings) -> None:
     if name == "relay":
         from infra.messaging.relay_process import run_relay
 
+        settle()  # imported: modules and schemas live as long as the process
         await run_relay(settings, stop_on_signals())
     else:
         from infra.service import run_service
 
-        await run_service(name, settings, _builder(name), stop_on_signals())
+        build = _builder(name)
+        settle()
+        await run_service(name, settings, build, stop_on_signals())
 
 
 async def serve_gateway(settings: Settings) -> None:
@@ -60,6 +64,7 @@ async def serve_gateway(settings: Settings) -> None:
     check_plan = partial(validate_plan, templates=PromptTemplates())
     app = create_gateway_app(settings, own, plan_validator=check_plan)
     config = server_config(app, own, log_config=None, access_log=False)
+    settle()  # imported: modules and schemas live as long as the process
     # uvicorn handles SIGTERM and SIGINT itself, draining connections before it returns.
     await GatewayServer(config).serve()
 

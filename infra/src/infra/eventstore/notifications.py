@@ -48,6 +48,9 @@ class WakeupSettings:
     reconnect_longest: float = 15.0
     listen: bool = True
     """False where no session connection is allowed: tailers then poll at full speed."""
+    notify_interval_seconds: float = 0.002
+    """The shortest time between two notifications a process sends: appends committing within
+    it share one (each costs a pooled connection, a round trip and a transaction id)."""
 
     @classmethod
     def of(cls, settings: Settings) -> WakeupSettings:
@@ -104,6 +107,7 @@ class AppendNotifications:
             except Exception as error:  # listeners poll, and wake all when they reconnect
                 log.debug("append notification not sent", extra={"error": repr(error)})
                 return
+            await asyncio.sleep(self.settings.notify_interval_seconds)
 
     async def _listen(self) -> None:
         backoff = Backoff(self.settings.reconnect_shortest, self.settings.reconnect_longest)
@@ -147,11 +151,15 @@ class AppendNotifications:
     def _on_notification(self, *_: object) -> None:
         self.signal.fire()
 
-    async def close(self) -> None:
-        """Send what is pending, then stop listening."""
+    async def sent(self) -> None:
+        """Until the notifications asked for so far are sent (or given up)."""
         if self._sender is not None:
             with contextlib.suppress(Exception):
                 await self._sender
+
+    async def close(self) -> None:
+        """Send what is pending, then stop listening."""
+        await self.sent()
         self._stop.set()
         if self._listener is not None:
             self._listener.cancel()

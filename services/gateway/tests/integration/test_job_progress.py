@@ -38,9 +38,12 @@ async def start_import(client: httpx.AsyncClient) -> tuple[UUID, UUID, UUID]:
     return UUID(corpus_id), UUID(accepted["manuscript_id"]), UUID(accepted["job_id"])
 
 
-async def job_when(client: httpx.AsyncClient, job_id: UUID, status: str) -> dict[str, Any]:
+async def job_when(
+    client: httpx.AsyncClient, job_id: UUID, status: str, **counts: int
+) -> dict[str, Any]:
     async def reached() -> bool:
-        return (await client.get(f"/v1/jobs/{job_id}")).json()["status"] == status
+        job = (await client.get(f"/v1/jobs/{job_id}")).json()
+        return bool(job["status"] == status) and counts.items() <= job["counts"].items()
 
     await eventually(reached, timeout=20)
     job: dict[str, Any] = (await client.get(f"/v1/jobs/{job_id}")).json()
@@ -54,7 +57,9 @@ async def test_thirty_pages_three_failing_end_done_and_retry_reruns_only_those(
     # Ingest imports 30 pages; the analyzer fails 3 of them for good, the rest are exported.
     pages = await kit.import_pages(event_store, corpus_id, manuscript_id, job_id, 30)
     failing = {pages[3]: "engine crashed", pages[11]: "blank page", pages[29]: "timeout"}
-    running = await job_when(client, job_id, "running")
+    # The manuscript is imported before its pages are registered (two appends): the job may
+    # be seen running before it counts them.
+    running = await job_when(client, job_id, "running", registered=30)
     assert running["counts"]["registered"] == 30
     for page_id in pages:
         await kit.analyse(event_store, job_id, page_id, fail=failing.get(page_id))
