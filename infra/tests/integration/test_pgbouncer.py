@@ -36,6 +36,7 @@ pytestmark = pytest.mark.integration
 
 SERVER_CONNECTIONS = 4
 CLIENT_CONNECTIONS = 16
+HELD_BACK_LOOK_SECONDS = 0.02
 HOURLY = WakeupSettings(quiet_seconds=3600.0, reconnect_shortest=0.05, reconnect_longest=0.5)
 WRITERS, BATCHES = 8, 25
 DEADLINE = 180.0  # generous: two cores shared with other test runs
@@ -115,7 +116,11 @@ class SeenOnce:
 
 
 async def tail(store: PostgresEventStore, expected: int, seen: list[UUID]) -> None:
-    """Read the log from the start until `expected` events, waiting only on wake-ups."""
+    """Read the log from the start until `expected` events, waiting on wake-ups for new ones.
+
+    An event recorded but not yet readable (above the horizon: an older transaction, such as
+    a projection's, is still open) was announced already; it is looked for again shortly,
+    as the service's tailers do after a wake-up, until that transaction ends."""
     wakeup, stop, position = store.wakeup(), asyncio.Event(), 0
     try:
         while len(seen) < expected:
@@ -123,6 +128,8 @@ async def tail(store: PostgresEventStore, expected: int, seen: list[UUID]) -> No
             if batch:
                 seen.extend(event.event_id for event in batch)
                 position = batch[-1].position
+            elif await store.head_position() > position:
+                await wakeup.wait(stop, HELD_BACK_LOOK_SECONDS)
             else:
                 await wakeup.wait(stop, HOURLY.quiet_seconds)
     finally:
