@@ -230,6 +230,14 @@ async def test_bad_corrections_are_precise_problems_and_record_nothing(
     reader = await create_api_key(pool, ["read"])
     other = await client.post("/v1/corpora", json={"slug": "other", "title": "Other"})
     elsewhere = await create_api_key(pool, ["write"], corpora=[UUID(other.json()["id"])])
+
+    async def all_committed_readable() -> bool:
+        # An open transaction elsewhere (a projection batch) may briefly hold the read horizon
+        # below what was just committed: count once everything committed can be read.
+        committed = await pool.fetchval("SELECT count(*) FROM events")
+        return len(await event_store.read_all(limit=10_000)) == committed
+
+    await eventually(all_committed_readable)
     before = len(await event_store.read_all(limit=10_000))
 
     def body(*operations: dict[str, Any], expected: int = version) -> dict[str, Any]:

@@ -25,7 +25,7 @@ SNAPSHOT = "SELECT key_id, key_hash, name, scopes, corpora, expires_at, revoked_
 
 def alembic(database_url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS.script_location))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
