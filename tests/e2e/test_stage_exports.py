@@ -13,10 +13,10 @@ from dinglehopper.ocr_files import page_text
 from lxml import etree
 from PIL import Image
 
-from analyzer import analyze_page
 from analyzer.adapters.vlm import VlmEngine
 from analyzer.adapters.vlm_cache import InMemoryVlmCache
 from analyzer.adapters.vlm_http import VlmSettings
+from analyzer.application.analyze_page import analyze_page
 from analyzer.application.in_memory import InMemoryPageImages, StaticPlanSource
 from analyzer.application.ports import AnalyzerPorts
 from analyzer.application.profiles import load_profiles
